@@ -1,0 +1,73 @@
+package orbit.bundle;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * job.json: everything the execution plane needs to run a job, and nothing secret.
+ * Field names on disk are snake_case; {@link JobSpecReader} validates before anything is built from them.
+ */
+@JsonPropertyOrder({"schema_version", "name", "resources", "entrypoint", "python", "critical_deps", "fork", "upstream", "created_at", "orbit_version"})
+public record JobSpec(
+        @JsonProperty("schema_version") String schemaVersion,
+        @JsonProperty("name") String name,
+        @JsonProperty("resources") Resources resources,
+        @JsonProperty("entrypoint") Entrypoint entrypoint,
+        @JsonProperty("python") String python,
+        @JsonProperty("critical_deps") List<String> criticalDeps,
+        @JsonProperty("fork") Fork fork,
+        @JsonProperty("upstream") List<UpstreamPin> upstream,
+        @JsonProperty("created_at") String createdAt,
+        @JsonProperty("orbit_version") String orbitVersion) {
+
+    public static final String SCHEMA = "orbit.job.v1";
+
+    public JobSpec {
+        criticalDeps = criticalDeps == null ? List.of() : List.copyOf(criticalDeps);
+        upstream = upstream == null ? List.of() : List.copyOf(upstream);
+        python = python == null || python.isBlank() ? "python3" : python;
+        resources = resources == null ? Resources.none() : resources;
+    }
+
+    /** What the job asks of the machine. Sizes and durations stay as the user wrote them ("64G", "2h"). */
+    @JsonPropertyOrder({"gpus", "gpu_type", "nodes", "gpus_per_node", "cpus", "memory", "disk", "max_runtime"})
+    public record Resources(
+            @JsonProperty("gpus") int gpus,
+            @JsonProperty("gpu_type") String gpuType,
+            @JsonProperty("nodes") int nodes,
+            @JsonProperty("gpus_per_node") Integer gpusPerNode,
+            @JsonProperty("cpus") Integer cpus,
+            @JsonProperty("memory") String memory,
+            @JsonProperty("disk") String disk,
+            @JsonProperty("max_runtime") String maxRuntime) {
+        public static Resources none() {
+            return new Resources(0, null, 1, null, null, null, null, null);
+        }
+    }
+
+    /**
+     * The program to run: argv is passed as-is (never through a shell), workdir is relative to the bundle,
+     * env holds plain values only and secret_env only the names of variables taken from the launcher's environment.
+     */
+    @JsonPropertyOrder({"argv", "workdir", "env", "secret_env"})
+    public record Entrypoint(
+            @JsonProperty("argv") List<String> argv,
+            @JsonProperty("workdir") String workdir,
+            @JsonProperty("env") Map<String, String> env,
+            @JsonProperty("secret_env") List<String> secretEnv) {
+        public Entrypoint {
+            argv = argv == null ? List.of() : List.copyOf(argv);
+            workdir = workdir == null || workdir.isBlank() ? "." : workdir;
+            env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+            secretEnv = secretEnv == null ? List.of() : List.copyOf(secretEnv);
+        }
+    }
+
+    /** A fork of a critical dependency staged under inputs/ (path relative to inputs/), with its FORK_MANIFEST.json. */
+    public record Fork(@JsonProperty("module") String module, @JsonProperty("path") String path) {}
+
+    /** An upstream component called as a black box, pinned to an exact 40-character commit. */
+    public record UpstreamPin(@JsonProperty("name") String name, @JsonProperty("source") String source, @JsonProperty("commit") String commit) {}
+}

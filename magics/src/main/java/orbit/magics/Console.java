@@ -1,0 +1,32 @@
+package orbit.magics;
+
+import java.io.PrintWriter;
+
+/**
+ * Where a command's output goes: a terminal (the `orbit` CLI) or a notebook cell (the kernel).
+ * Commands never know which; the kernel renders rich values, a terminal prints their text.
+ */
+public interface Console {
+    PrintWriter out();
+
+    PrintWriter err();
+
+    /** Shows a value: a Table, a bundle, an image. A terminal prints its text form. */
+    void display(Object value);
+
+    /** A display replaced in place (progress bars, `--watch` tables). */
+    Display displayUpdatable(Object initial);
+
+    /** Binds a command's result to a variable of the user's session (`--as NAME`); a terminal has none. */
+    void bind(String variable, Object value);
+
+    /** True once the user asked to stop (kernel interrupt). Long-running commands poll it. */
+    default boolean interrupted() {
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** One display that can be updated in place. */
+    interface Display {
+        void update(Object value);
+    }
+}
