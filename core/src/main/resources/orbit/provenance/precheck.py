@@ -175,14 +175,25 @@ def pip_freeze(artifacts, log):
     log("pip freeze: %d packages written to artifacts/pip-freeze.txt" % len(r.stdout.splitlines()))
 
 
+def training_path_entry(argv):
+    """What Python will put first on sys.path for the training command: the script's directory, or the cwd."""
+    if len(argv) >= 2 and argv[1] in ("-c", "-m"):
+        return os.getcwd()
+    if len(argv) >= 2 and argv[1].endswith(".py"):
+        return str(pathlib.Path(argv[1]).resolve().parent)
+    return None
+
+
 def main():
     # Python put this script's directory (scripts/) first on sys.path; training never sees it, so neither should we.
     here = str(pathlib.Path(__file__).resolve().parent)
-    sys.path[:] = [p for p in sys.path if p and str(pathlib.Path(p).resolve()) != here] + []
-    sys.path.insert(0, os.getcwd())
+    sys.path[:] = [p for p in sys.path if p and str(pathlib.Path(p).resolve()) != here]
     bundle = pathlib.Path(sys.argv[1]).resolve()
     artifacts = bundle / "artifacts"
     job = json.loads((bundle / "job.json").read_text(encoding="utf-8"))
+    first = training_path_entry(job.get("entrypoint", {}).get("argv", []))
+    if first is not None:
+        sys.path.insert(0, first)
     log_file = open(artifacts / "runtime-precheck.log", "a", encoding="utf-8")
 
     def log(line):

@@ -254,6 +254,22 @@ class LocalTargetTest {
         assertTrue(Files.exists(b.artifactsDir().resolve("manifest.json")));
     }
 
+    @Test
+    void aGivenTrackerArgvIsStartedBeforeTrainingAndStoppedAfter() throws Exception {
+        Bundle b = TestBundles.trainer(dir, "tracker", "--steps", "5");
+        Path audit = b.artifactsDir().resolve("nvml-audit.jsonl");
+        List<String> tracker = List.of("bash", "-c",
+                "echo '{\"event\":\"sampler_start\"}' >> \"$0\"; trap 'echo \"{\\\"event\\\":\\\"sampler_stop\\\"}\" >> \"$0\"; exit 0' TERM; while :; do sleep 0.05; done",
+                audit.toString());
+        RunStatus st = target.launch(b, TestBundles.FAST.withTrackerArgv(tracker)).waitFor(WAIT);
+        assertEquals(RunState.SUCCEEDED, st.state(), st::line);
+        assertTrue(read(b.scriptsDir().resolve("gpu-tracker.sh")).contains("exec 'bash' '-c' "));
+        assertEquals(List.of("{\"event\":\"sampler_start\"}", "{\"event\":\"sampler_stop\"}"), Files.readAllLines(audit));
+        String runtimeLog = read(b.runtimeDir().resolve("runtime.log"));
+        assertTrue(runtimeLog.indexOf("gpu tracker started") < runtimeLog.indexOf("training started"), runtimeLog);
+        assertTrue(runtimeLog.indexOf("training exited") < runtimeLog.indexOf("gpu tracker stopped"), runtimeLog);
+    }
+
     private static void awaitState(RunHandle run, RunState state) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (run.status().state() != state) {
