@@ -39,7 +39,7 @@ class LocalTargetTest {
         assertEquals(RunState.SUCCEEDED, st.state(), () -> st.line() + "\n" + read(b.path().resolve("runtime/runtime.log")));
         assertEquals(0, st.run().exitCode());
         assertNotNull(st.run().endedAt());
-        assertEquals(ScriptGenerator.sha256(b.jobFile()), st.run().jobSha256());
+        assertEquals(orbit.bundle.Digests.sha256(b.jobFile()), st.run().jobSha256());
 
         String runtimeLog = read(b.path().resolve("runtime/runtime.log"));
         for (String stage : List.of(" staged: ", " probe: host=", " probe: kernel=", " probe: cpus=", " probe: memory ",
@@ -296,7 +296,7 @@ class LocalTargetTest {
             assertEquals(bytes.length, f.get("size").asLong(), rel);
             Path tmp = Files.createTempFile("orbit-manifest", ".bin");
             Files.write(tmp, bytes);
-            assertEquals(ScriptGenerator.sha256(tmp), f.get("sha256").asText(), rel);
+            assertEquals(orbit.bundle.Digests.sha256(tmp), f.get("sha256").asText(), rel);
             Files.delete(tmp);
         }
     }
