@@ -19,7 +19,7 @@ class PostmortemTest {
     @TempDir
     Path dir;
 
-    static final Instant START = Instant.parse("2026-11-28T18:00:00Z");
+    static final Instant START = Instant.parse("2025-11-28T18:00:00Z");
 
     /** A bundle with 2 GPUs sampled every second for {@code seconds}; {@code memAt} gives GPU 0's memory. */
     Path bundle(String name, String state, Integer exit, int seconds, java.util.function.IntUnaryOperator memAt,
@@ -46,7 +46,7 @@ class PostmortemTest {
         audit.append(extraAuditLines);
         Files.writeString(art.resolve("nvml-audit.jsonl"), audit);
         List<String> log = new ArrayList<>();
-        for (int i = 1; i <= 30; i++) log.add("2026-11-28 18:00:" + String.format("%02d", i) + ",000 - INFO - step " + i);
+        for (int i = 1; i <= 30; i++) log.add("2025-11-28 18:00:" + String.format("%02d", i) + ",000 - INFO - step " + i);
         Files.writeString(art.resolve("training.log"), String.join("\n", log) + "\n");
         Path ck = Files.createDirectories(art.resolve("checkpoints/v0-20261128-180000"));
         Files.writeString(ck.resolve("logging.jsonl"), "{\"loss\": 2.0, \"global_step/max_steps\": \"10/438\"}\n{\"loss\": 1.5, \"global_step/max_steps\": \"120/438\"}\n{\"eval_loss\": 1.6, \"global_step/max_steps\": \"120/438\"}\n");
@@ -90,7 +90,7 @@ class PostmortemTest {
 
     @Test
     void xidEventIsACause() throws Exception {
-        String xid = "{\"ts\":\"2026-11-28T18:01:59.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":1,\"xid\":79,\"reason\":\"GPU has fallen off the bus\"}\n";
+        String xid = "{\"ts\":\"2025-11-28T18:01:59.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":1,\"xid\":79,\"reason\":\"GPU has fallen off the bus\"}\n";
         Path b = bundle("xid", "failed", 1, 120, s -> 30000, 0, xid);
         Postmortem p = Artifacts.of(b).postmortem();
         assertTrue(has(p, "XID"), p.toString());
