@@ -136,8 +136,8 @@ public final class Artifacts {
         return ManifestLoader.load(artifactsDir().resolve("manifest.json"));
     }
 
-    public RunState run() {
-        return RunState.read(dir);
+    public RunRecord run() {
+        return RunRecord.read(dir);
     }
 
     public PrecheckFacts precheck() {

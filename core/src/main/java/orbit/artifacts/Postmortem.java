@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * training.log, logging.jsonl, the GPU audit), and the likely causes of its end, each with its evidence.
  * Anything missing from the bundle is listed in {@code notes} rather than failing.
  */
-public record Postmortem(String bundle, RunState run, Instant end, Integer lastStep, Integer maxSteps, Double lastLoss,
+public record Postmortem(String bundle, RunRecord run, Instant end, Integer lastStep, Integer maxSteps, Double lastLoss,
                          Double lastEvalLoss, Table gpuPeaks, Table gpuEvents, List<String> throttling,
                          List<String> lastLogLines, Table lastMinute, List<Cause> causes, List<String> notes)
         implements MimeBundle {
@@ -48,7 +48,7 @@ public record Postmortem(String bundle, RunState run, Instant end, Integer lastS
     public static Postmortem of(Artifacts a) {
         List<String> notes = new ArrayList<>();
         List<Cause> causes = new ArrayList<>();
-        RunState run = a.run();
+        RunRecord run = a.run();
         PrecheckFacts pre = a.precheck();
 
         Audit audit = null;
@@ -197,7 +197,7 @@ public record Postmortem(String bundle, RunState run, Instant end, Integer lastS
         return samples.where(sel).setName("GPU samples, last 60 s before " + to);
     }
 
-    private static void oom(Table samples, Instant end, RunState run, Table log, List<Cause> causes) {
+    private static void oom(Table samples, Instant end, RunRecord run, Table log, List<Cause> causes) {
         String logLine = null;
         if (log != null) {
             StringColumn text = log.stringColumn("text");

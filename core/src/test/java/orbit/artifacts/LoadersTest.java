@@ -161,7 +161,7 @@ class LoadersTest {
         Loaded m = a.manifest();
         assertEquals(1, m.rowCount());
         assertEquals(1, m.report().corruptLines());
-        RunState r = a.run();
+        RunRecord r = a.run();
         assertEquals("failed", r.state());
         assertEquals(1, r.exitCode());
         assertTrue(r.failed() && r.ended());

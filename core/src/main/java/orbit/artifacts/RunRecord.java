@@ -14,16 +14,14 @@ import java.time.Instant;
  * runtime/last_run.json (orbit.run.v1) as read back after a run, plus the runtime/heartbeat file's time.
  * Fields the file lacks are null; a file that cannot be read gives a state of "unknown".
  */
-public record RunState(String runId, String target, String state, String host, Integer pid, Instant startedAt,
+public record RunRecord(String runId, String target, String state, String host, Integer pid, Instant startedAt,
                        Instant endedAt, Integer exitCode, String signal, Instant lastHeartbeat, String reason,
                        Instant heartbeatFile) {
     public static final String UNKNOWN = "unknown";
 
+    /** A terminal state (succeeded, failed, precheck_failed, cancelled, lost), by the execution plane's own list. */
     public boolean ended() {
-        return switch (state) {
-            case "succeeded", "failed", "precheck_failed", "cancelled", "lost" -> true;
-            default -> false;
-        };
+        return known().map(orbit.launch.RunState::terminal).orElse(false);
     }
 
     public boolean failed() {
@@ -31,6 +29,15 @@ public record RunState(String runId, String target, String state, String host, I
             case "failed", "precheck_failed", "lost" -> true;
             default -> exitCode != null && exitCode != 0;
         };
+    }
+
+    /** The state as the execution plane's enum, when it is one it knows. */
+    public java.util.Optional<orbit.launch.RunState> known() {
+        try {
+            return java.util.Optional.of(orbit.launch.RunState.of(state));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** The latest sign of life: the heartbeat file or the heartbeat recorded in last_run.json. */
@@ -41,20 +48,20 @@ public record RunState(String runId, String target, String state, String host, I
     }
 
     /** Reads runtime/last_run.json and runtime/heartbeat of a bundle directory. */
-    public static RunState read(Path bundleDir) {
+    public static RunRecord read(Path bundleDir) {
         Path file = bundleDir.resolve("runtime").resolve("last_run.json");
         Instant beat = heartbeat(bundleDir.resolve("runtime").resolve("heartbeat"));
         JsonNode n;
         try {
             n = Json.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            return new RunState(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat);
+            return new RunRecord(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat);
         } catch (IOException e) {
-            return new RunState(null, null, UNKNOWN, null, null, null, null, null, null, null,
+            return new RunRecord(null, null, UNKNOWN, null, null, null, null, null, null, null,
                     "runtime/last_run.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), beat);
         }
         if (n == null || !n.isObject()) throw new OrbitException(file + " is not a JSON object: restore it from the host with `orbit sync NAME`");
-        return new RunState(text(n, "run_id"), text(n, "target"), n.hasNonNull("state") ? n.get("state").asText() : UNKNOWN,
+        return new RunRecord(text(n, "run_id"), text(n, "target"), n.hasNonNull("state") ? n.get("state").asText() : UNKNOWN,
                 text(n, "host"), integer(n, "pid"), Units.instant(text(n, "started_at")), Units.instant(text(n, "ended_at")),
                 integer(n, "exit_code"), text(n, "signal"), Units.instant(text(n, "last_heartbeat")), text(n, "reason"), beat);
     }
