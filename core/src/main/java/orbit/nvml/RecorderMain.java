@@ -31,7 +31,8 @@ public final class RecorderMain {
 
     static final String USAGE = "usage: orbit nvml record --out FILE [--interval 1s] [--simulate N | --simulate-if-no-gpu N] [--count N]";
 
-    static int run(String[] args) {
+    /** Parses the tracker options and records; returns the exit code. Throws OrbitException on bad input. */
+    public static int run(String[] args) {
         Path out = null;
         Duration interval = Interval.DEFAULT;
         Integer simulate = null;
