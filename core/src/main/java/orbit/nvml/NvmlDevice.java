@@ -1,5 +1,10 @@
 package orbit.nvml;
 
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +25,14 @@ public final class NvmlDevice {
     private final String name;
     private final String pciBusId;
 
-    private final int[] i1 = new int[1];
-    private final int[] i2 = new int[2];
-    private final long[] l1 = new long[1];
-    private final long[] mem = new long[5];
-    private long[] procs = new long[3 * 16];
+    // Out-parameters live in native memory owned by this device and reused by every read: the calls get
+    // its address, the values are read back through the buffer without a JNI call each.
+    private final ByteBuffer out = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
+    private final long outAddress = address(out);
+    private final ByteBuffer count = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    private final long countAddress = address(count);
+    private ByteBuffer procs = ByteBuffer.allocateDirect(24 * 16).order(ByteOrder.nativeOrder());
+    private long procsAddress = address(procs);
     private boolean useMemoryV2;
     private boolean useEventReasons;
     private boolean lost;
@@ -76,20 +84,21 @@ public final class NvmlDevice {
     /** Reads every changing field; a field the device refuses is null with NVML's error string kept. */
     public GpuSample read() {
         errors = null;
+        final long o = outAddress;
         Integer utilGpu = null, utilMem = null;
-        int r = NvmlNative.nvmlDeviceGetUtilizationRates(handle, i2);
+        int r = NvmlNative.nvmlDeviceGetUtilizationRates(handle, o);
         if (ok(r, "util_gpu")) {
-            utilGpu = i2[0];
-            utilMem = i2[1];
+            utilGpu = out.getInt(0);
+            utilMem = out.getInt(4);
         }
         Long memTotal = null, memFree = null, memUsed = null;
         if (useMemoryV2) {
-            mem[0] = NvmlNative.MEMORY_V2_VERSION;
-            r = NvmlNative.MemoryV2.nvmlDeviceGetMemoryInfo_v2(handle, mem);
+            out.putLong(0, NvmlNative.MEMORY_V2_VERSION); // version in the first 4 bytes, padding zeroed
+            r = NvmlNative.MemoryV2.nvmlDeviceGetMemoryInfo_v2(handle, o);
             if (r == NvmlNative.SUCCESS) {
-                memTotal = mem[1] >>> MIB_SHIFT;
-                memFree = mem[3] >>> MIB_SHIFT;
-                memUsed = mem[4] >>> MIB_SHIFT;
+                memTotal = out.getLong(8) >>> MIB_SHIFT;
+                memFree = out.getLong(24) >>> MIB_SHIFT;
+                memUsed = out.getLong(32) >>> MIB_SHIFT;
             } else if (r == NvmlNative.ERROR_FUNCTION_NOT_FOUND || r == NvmlNative.ERROR_ARGUMENT_VERSION_MISMATCH
                     || r == NvmlNative.ERROR_NOT_SUPPORTED) {
                 useMemoryV2 = false; // this driver or device only answers the v1 call
@@ -98,46 +107,55 @@ public final class NvmlDevice {
             }
         }
         if (!useMemoryV2) {
-            r = NvmlNative.nvmlDeviceGetMemoryInfo(handle, mem);
+            r = NvmlNative.nvmlDeviceGetMemoryInfo(handle, o); // nvmlMemory_t: total, free, used
             if (ok(r, "mem_used_mib")) {
-                memTotal = mem[0] >>> MIB_SHIFT;
-                memFree = mem[1] >>> MIB_SHIFT;
-                memUsed = mem[2] >>> MIB_SHIFT;
+                memTotal = out.getLong(0) >>> MIB_SHIFT;
+                memFree = out.getLong(8) >>> MIB_SHIFT;
+                memUsed = out.getLong(16) >>> MIB_SHIFT;
             }
         }
-        Integer temp = intField(NvmlNative.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, i1), "temp_c");
+        Integer temp = intField(NvmlNative.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, o), "temp_c");
         Double power = null, limit = null, energy = null;
-        r = NvmlNative.nvmlDeviceGetPowerUsage(handle, i1);
-        if (ok(r, "power_w")) power = (i1[0] & 0xFFFFFFFFL) / 1000.0;
-        r = NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, i1);
-        if (ok(r, "power_limit_w")) limit = (i1[0] & 0xFFFFFFFFL) / 1000.0;
-        r = NvmlNative.nvmlDeviceGetTotalEnergyConsumption(handle, l1);
-        if (ok(r, "energy_j")) energy = l1[0] / 1000.0;
-        Integer sm = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, i1), "sm_clock_mhz");
-        Integer memClock = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, i1), "mem_clock_mhz");
-        Integer graphics = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, i1), "graphics_clock_mhz");
+        r = NvmlNative.nvmlDeviceGetPowerUsage(handle, o);
+        if (ok(r, "power_w")) power = uint() / 1000.0;
+        r = NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, o);
+        if (ok(r, "power_limit_w")) limit = uint() / 1000.0;
+        r = NvmlNative.nvmlDeviceGetTotalEnergyConsumption(handle, o);
+        if (ok(r, "energy_j")) energy = out.getLong(0) / 1000.0;
+        Integer sm = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, o), "sm_clock_mhz");
+        Integer memClock = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, o), "mem_clock_mhz");
+        Integer graphics = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, o), "graphics_clock_mhz");
         Long reasons = readReasons();
         Long eccCorrected = longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle, NvmlNative.MEMORY_ERROR_CORRECTED,
-                NvmlNative.ECC_COUNTER_VOLATILE, l1), "ecc_corrected");
+                NvmlNative.ECC_COUNTER_VOLATILE, o), "ecc_corrected");
         Long eccUncorrected = longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle, NvmlNative.MEMORY_ERROR_UNCORRECTED,
-                NvmlNative.ECC_COUNTER_VOLATILE, l1), "ecc_uncorrected");
+                NvmlNative.ECC_COUNTER_VOLATILE, o), "ecc_uncorrected");
         Long tx = null, rx = null, replay = null;
-        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, i1);
-        if (ok(r, "pcie_tx_kbps")) tx = i1[0] & 0xFFFFFFFFL;
-        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, i1);
-        if (ok(r, "pcie_rx_kbps")) rx = i1[0] & 0xFFFFFFFFL;
-        r = NvmlNative.nvmlDeviceGetPcieReplayCounter(handle, i1);
-        if (ok(r, "pcie_replay")) replay = i1[0] & 0xFFFFFFFFL;
+        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, o);
+        if (ok(r, "pcie_tx_kbps")) tx = uint();
+        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, o);
+        if (ok(r, "pcie_rx_kbps")) rx = uint();
+        r = NvmlNative.nvmlDeviceGetPcieReplayCounter(handle, o);
+        if (ok(r, "pcie_replay")) replay = uint();
         String pstate = null;
-        r = NvmlNative.nvmlDeviceGetPerformanceState(handle, i1);
+        r = NvmlNative.nvmlDeviceGetPerformanceState(handle, o);
         if (ok(r, "pstate")) {
-            if (i1[0] >= 0 && i1[0] <= 15) pstate = PSTATES[i1[0]];
-            else error("pstate", "Unknown performance state " + i1[0]);
+            int p = out.getInt(0);
+            if (p >= 0 && p <= 15) pstate = PSTATES[p];
+            else error("pstate", "Unknown performance state " + p);
         }
         List<GpuSample.GpuProcess> processes = readProcesses();
         return new GpuSample(index, uuid, name, pciBusId, utilGpu, utilMem, memUsed, memTotal, memFree, temp, power, limit,
                 energy, sm, memClock, graphics, reasons, ClockReasons.names(reasons), eccCorrected, eccUncorrected,
                 tx, rx, replay, pstate, processes, "nvml", errors);
+    }
+
+    private long uint() {
+        return out.getInt(0) & 0xFFFFFFFFL;
+    }
+
+    private static long address(ByteBuffer direct) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 
     private static final String[] PSTATES = new String[16];
@@ -149,8 +167,8 @@ public final class NvmlDevice {
     private Long readReasons() {
         NvmlNative.Capabilities caps = nvml.capabilities();
         if (useEventReasons) {
-            int r = NvmlNative.EventReasons.nvmlDeviceGetCurrentClocksEventReasons(handle, l1);
-            if (r == NvmlNative.SUCCESS) return l1[0];
+            int r = NvmlNative.EventReasons.nvmlDeviceGetCurrentClocksEventReasons(handle, outAddress);
+            if (r == NvmlNative.SUCCESS) return out.getLong(0);
             if (r != NvmlNative.ERROR_FUNCTION_NOT_FOUND && r != NvmlNative.ERROR_NOT_SUPPORTED) {
                 ok(r, "throttle_reasons");
                 return null;
@@ -161,7 +179,7 @@ public final class NvmlDevice {
             error("throttle_reasons", "Function Not Found");
             return null;
         }
-        return longField(NvmlNative.ThrottleReasons.nvmlDeviceGetCurrentClocksThrottleReasons(handle, l1), "throttle_reasons");
+        return longField(NvmlNative.ThrottleReasons.nvmlDeviceGetCurrentClocksThrottleReasons(handle, outAddress), "throttle_reasons");
     }
 
     private List<GpuSample.GpuProcess> readProcesses() {
@@ -171,36 +189,38 @@ public final class NvmlDevice {
             error("procs", "Function Not Found");
             return null;
         }
-        int stride = v2 ? 3 : 2;
+        int stride = v2 ? 24 : 16; // nvmlProcessInfo_v2_t / nvmlProcessInfo_v1_t, pid at 0, usedGpuMemory at 8
         for (int attempt = 0; attempt < 3; attempt++) {
-            i1[0] = procs.length / stride;
-            int r = v2 ? NvmlNative.ProcessesV2.nvmlDeviceGetComputeRunningProcesses_v2(handle, i1, procs)
-                    : NvmlNative.ProcessesV1.nvmlDeviceGetComputeRunningProcesses(handle, i1, procs);
+            count.putInt(0, procs.capacity() / stride);
+            int r = v2 ? NvmlNative.ProcessesV2.nvmlDeviceGetComputeRunningProcesses_v2(handle, countAddress, procsAddress)
+                    : NvmlNative.ProcessesV1.nvmlDeviceGetComputeRunningProcesses(handle, countAddress, procsAddress);
             if (r == NvmlNative.ERROR_INSUFFICIENT_SIZE) {
-                procs = new long[(i1[0] + 8) * 3]; // processes started between the calls: grow and ask again
+                // processes started between the calls: grow and ask again
+                procs = ByteBuffer.allocateDirect(24 * (count.getInt(0) + 8)).order(ByteOrder.nativeOrder());
+                procsAddress = address(procs);
                 continue;
             }
             if (!ok(r, "procs")) return null;
-            int n = i1[0];
+            int n = count.getInt(0);
             if (n == 0) return List.of();
-            List<GpuSample.GpuProcess> out = new ArrayList<>(n);
+            List<GpuSample.GpuProcess> list = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                long pid = procs[i * stride] & 0xFFFFFFFFL;
-                long used = procs[i * stride + 1];
-                out.add(new GpuSample.GpuProcess(pid, used == NvmlNative.VALUE_NOT_AVAILABLE ? null : used >>> MIB_SHIFT));
+                long pid = procs.getInt(i * stride) & 0xFFFFFFFFL;
+                long used = procs.getLong(i * stride + 8);
+                list.add(new GpuSample.GpuProcess(pid, used == NvmlNative.VALUE_NOT_AVAILABLE ? null : used >>> MIB_SHIFT));
             }
-            return out;
+            return list;
         }
         error("procs", "process list kept changing while read");
         return null;
     }
 
     private Integer intField(int r, String field) {
-        return ok(r, field) ? i1[0] : null;
+        return ok(r, field) ? out.getInt(0) : null;
     }
 
     private Long longField(int r, String field) {
-        return ok(r, field) ? l1[0] : null;
+        return ok(r, field) ? out.getLong(0) : null;
     }
 
     private boolean ok(int r, String field) {

@@ -4,9 +4,10 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
 /**
- * JNA direct mapping of the NVML calls ORBIT uses. Direct mapping with primitive arrays as out-parameters
- * costs a fraction of interface mapping with Structure objects, and the arrays are owned and reused by
- * each {@link NvmlDevice}. Device and event-set handles are opaque pointers passed as {@code long}.
+ * JNA direct mapping of the NVML calls ORBIT uses. Device and event-set handles are opaque pointers passed
+ * as {@code long}. The per-sample calls take their out-parameter as the {@code long} address of native
+ * memory that each {@link NvmlDevice} owns and reuses (a direct ByteBuffer): no argument conversion,
+ * no array copy-in/copy-out, no Structure reflection per call. Set-up calls keep primitive arrays.
  *
  * <p>Calls that older drivers lack live in their own nested classes, so a missing symbol only switches
  * that one call off (and its fallback on) instead of failing the whole binding.
@@ -59,50 +60,50 @@ final class NvmlNative {
     static native int nvmlDeviceGetPciInfo_v3(long device, byte[] pci);
 
     /** nvmlUtilization_t: gpu, memory. */
-    static native int nvmlDeviceGetUtilizationRates(long device, int[] utilization);
+    static native int nvmlDeviceGetUtilizationRates(long device, long utilization);
 
     /** nvmlMemory_t: total, free, used — in that order. */
-    static native int nvmlDeviceGetMemoryInfo(long device, long[] memory);
+    static native int nvmlDeviceGetMemoryInfo(long device, long memory);
 
-    static native int nvmlDeviceGetTemperature(long device, int sensor, int[] temp);
+    static native int nvmlDeviceGetTemperature(long device, int sensor, long temp);
 
-    static native int nvmlDeviceGetPowerUsage(long device, int[] milliwatts);
+    static native int nvmlDeviceGetPowerUsage(long device, long milliwatts);
 
-    static native int nvmlDeviceGetEnforcedPowerLimit(long device, int[] milliwatts);
+    static native int nvmlDeviceGetEnforcedPowerLimit(long device, long milliwatts);
 
-    static native int nvmlDeviceGetTotalEnergyConsumption(long device, long[] millijoules);
+    static native int nvmlDeviceGetTotalEnergyConsumption(long device, long millijoules);
 
-    static native int nvmlDeviceGetClockInfo(long device, int clockType, int[] mhz);
+    static native int nvmlDeviceGetClockInfo(long device, int clockType, long mhz);
 
-    static native int nvmlDeviceGetTotalEccErrors(long device, int errorType, int counterType, long[] count);
+    static native int nvmlDeviceGetTotalEccErrors(long device, int errorType, int counterType, long count);
 
-    static native int nvmlDeviceGetPcieThroughput(long device, int counter, int[] kbPerSecond);
+    static native int nvmlDeviceGetPcieThroughput(long device, int counter, long kbPerSecond);
 
-    static native int nvmlDeviceGetPcieReplayCounter(long device, int[] count);
+    static native int nvmlDeviceGetPcieReplayCounter(long device, long count);
 
-    static native int nvmlDeviceGetPerformanceState(long device, int[] pstate);
+    static native int nvmlDeviceGetPerformanceState(long device, long pstate);
 
     static final class MemoryV2 {
-        /** nvmlMemory_v2_t as five longs: [0] low half = version, then total, reserved, free, used. */
-        static native int nvmlDeviceGetMemoryInfo_v2(long device, long[] memory);
+        /** nvmlMemory_v2_t: unsigned version (+4 padding), then total, reserved, free, used: 40 bytes. */
+        static native int nvmlDeviceGetMemoryInfo_v2(long device, long memory);
     }
 
     static final class EventReasons {
-        static native int nvmlDeviceGetCurrentClocksEventReasons(long device, long[] reasons);
+        static native int nvmlDeviceGetCurrentClocksEventReasons(long device, long reasons);
     }
 
     static final class ThrottleReasons {
-        static native int nvmlDeviceGetCurrentClocksThrottleReasons(long device, long[] reasons);
+        static native int nvmlDeviceGetCurrentClocksThrottleReasons(long device, long reasons);
     }
 
     /** nvmlProcessInfo_v2_t: pid (+4 padding), usedGpuMemory, gpuInstanceId, computeInstanceId = 3 longs. */
     static final class ProcessesV2 {
-        static native int nvmlDeviceGetComputeRunningProcesses_v2(long device, int[] count, long[] infos);
+        static native int nvmlDeviceGetComputeRunningProcesses_v2(long device, long count, long infos);
     }
 
     /** nvmlProcessInfo_v1_t: pid (+4 padding), usedGpuMemory = 2 longs. */
     static final class ProcessesV1 {
-        static native int nvmlDeviceGetComputeRunningProcesses(long device, int[] count, long[] infos);
+        static native int nvmlDeviceGetComputeRunningProcesses(long device, long count, long infos);
     }
 
     /** nvmlEventData_t: device, eventType, eventData, gpuInstanceId + computeInstanceId = 4 longs. */
