@@ -329,6 +329,13 @@ nvmlReturn_t nvmlEventSetWait_v2(void *set, nvmlEventData_t *data, unsigned time
             }
         }
         if (now >= deadline) return ERR_TIMEOUT;
-        usleep(5000);
+        /* sleep until the earliest undelivered XID or the deadline, like the driver's blocking wait */
+        long long wake = deadline;
+        for (int i = 0; i < gpu_count; i++) {
+            gpu_t *g = &gpus[i];
+            if (g->xid && !g->xid_delivered && (g->events_registered & 0x8) && (long long) g->xid_after_ms < wake)
+                wake = (long long) g->xid_after_ms;
+        }
+        if (wake > now) usleep((useconds_t) ((wake - now) * 1000));
     }
 }

@@ -61,8 +61,9 @@ public final class Nvml implements AutoCloseable {
         try {
             lib = NativeLibrary.getInstance(library);
         } catch (UnsatisfiedLinkError e) {
-            return new NvmlProbe.NotFound("no NVIDIA driver found: cannot load " + library + " ("
-                    + firstLine(e.getMessage()) + "); install the NVIDIA driver or set " + LIBRARY_ENV);
+            // JNA's message lists every path it tried; the one line says what was looked for and what to do
+            return new NvmlProbe.NotFound("no NVIDIA driver found: " + library + " could not be loaded;"
+                    + " install the NVIDIA driver or set " + LIBRARY_ENV + " to the NVML library file");
         }
         NvmlNative.Capabilities caps;
         try {

@@ -117,7 +117,13 @@ public final class NvmlBench {
             Path audit2 = work.resolve("nvml-audit-1hz.jsonl");
             Recorder recorder = new Recorder(new NvmlSampler(nvml), AuditWriter.open(audit2, HostName.local()), Duration.ofSeconds(1));
             long p0, w0;
+            double idleCpu;
             try {
+                // the same JVM doing nothing for as long: its own housekeeping threads are not the recorder's cost
+                long i0 = os.getProcessCpuTime();
+                long iw = System.nanoTime();
+                Thread.sleep(seconds * 1000L);
+                idleCpu = (os.getProcessCpuTime() - i0) / 1e9 / ((System.nanoTime() - iw) / 1e9);
                 recorder.start(null);
                 Thread.sleep(3_000); // let the JIT settle: the figure is for a long-running tracker
                 p0 = os.getProcessCpuTime();
@@ -130,8 +136,11 @@ public final class NvmlBench {
             double cpu = (os.getProcessCpuTime() - p0) / 1e9;
             double wall = (System.nanoTime() - w0) / 1e9;
             recorder.stop("benchmark done");
-            out.printf("%nrecorder at 1 Hz, %.1f s after a 3 s settle (whole JVM, incl. GC/JIT threads): %.4f s CPU = %.2f s per hour = %.4f%% of one core%n",
+            out.printf("%nrecorder at 1 Hz, %.1f s after a 3 s settle (whole JVM, incl. GC/JIT threads): %.3f s CPU = %.2f s per hour = %.4f%% of one core%n",
                     wall, cpu, cpu / wall * 3600, cpu / wall * 100);
+            out.printf("  the same JVM idle for as long: %.2f s per hour; recorder's share: %.2f s per hour = %.4f%% of one core"
+                            + " (process CPU clock has 10 ms steps)%n",
+                    idleCpu * 3600, (cpu / wall - idleCpu) * 3600, (cpu / wall - idleCpu) * 100);
         }
         sampler.close();
         deleteQuietly(work);
