@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 public final class LocalTarget implements Target {
     public static final String SPEC = "local";
-    static final String RECORDER_CLASS = "orbit.nvml.RecorderMain";
+    static final String RECORDER_CLASS = orbit.nvml.RecorderMain.class.getName();
     private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -109,13 +109,10 @@ public final class LocalTarget implements Target {
      * Empty when it is absent, and the shell tracker is used instead.
      */
     static Optional<List<String>> javaTrackerArgv(Bundle b, LaunchOptions options) {
-        try {
-            Class.forName(RECORDER_CLASS, false, LocalTarget.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            return Optional.empty();
-        }
+        // A small heap and the client compiler: the tracker samples once a second for hours.
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
                 RECORDER_CLASS,
                 "--out", b.artifactsDir().resolve("nvml-audit.jsonl").toString(),
@@ -123,6 +120,8 @@ public final class LocalTarget implements Target {
         if (options.simulateGpus() != null) {
             argv.add("--simulate-if-no-gpu");
             argv.add(Integer.toString(options.simulateGpus()));
+        } else {
+            argv.add("--no-gpu-ok");
         }
         return Optional.of(argv);
     }

@@ -1,0 +1,237 @@
+package orbit.nvml;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One GPU as NVML sees it. Identity (uuid, name, PCI bus id) is read once; {@link #read()} reads every
+ * changing field into out-parameter arrays owned by this object and reused on every call — allocating
+ * them per call would cost several times the native calls themselves.
+ */
+public final class NvmlDevice {
+    private static final int MIB_SHIFT = 20;
+
+    private final Nvml nvml;
+    private final int index;
+    private final long handle;
+    private final String uuid;
+    private final String name;
+    private final String pciBusId;
+
+    // Out-parameters live in native memory owned by this device and reused by every read: the calls get
+    // its address, the values are read back through the buffer without a JNI call each.
+    private final ByteBuffer out = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
+    private final long outAddress = address(out);
+    private final ByteBuffer count = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    private final long countAddress = address(count);
+    private ByteBuffer procs = ByteBuffer.allocateDirect(24 * 16).order(ByteOrder.nativeOrder());
+    private long procsAddress = address(procs);
+    private boolean useMemoryV2;
+    private boolean useEventReasons;
+    private boolean lost;
+
+    // errors of the read in progress; allocated only when a field fails
+    private Map<String, String> errors;
+
+    NvmlDevice(Nvml nvml, int index, long handle) {
+        this.nvml = nvml;
+        this.index = index;
+        this.handle = handle;
+        byte[] text = new byte[96];
+        this.uuid = NvmlNative.nvmlDeviceGetUUID(handle, text, text.length) == NvmlNative.SUCCESS ? Nvml.cString(text) : null;
+        text = new byte[96];
+        this.name = NvmlNative.nvmlDeviceGetName(handle, text, text.length) == NvmlNative.SUCCESS ? Nvml.cString(text) : null;
+        byte[] pci = new byte[68];
+        this.pciBusId = NvmlNative.nvmlDeviceGetPciInfo_v3(handle, pci) == NvmlNative.SUCCESS
+                ? Nvml.cString(java.util.Arrays.copyOfRange(pci, 36, 68)) : null;
+        NvmlNative.Capabilities caps = nvml.capabilities();
+        this.useMemoryV2 = caps.memoryV2();
+        this.useEventReasons = caps.eventReasons();
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public String uuid() {
+        return uuid;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String pciBusId() {
+        return pciBusId;
+    }
+
+    long handle() {
+        return handle;
+    }
+
+    /** True once any call answered NVML_ERROR_GPU_IS_LOST. */
+    public boolean lost() {
+        return lost;
+    }
+
+    /** Reads every changing field; a field the device refuses is null with NVML's error string kept. */
+    public GpuSample read() {
+        errors = null;
+        final long o = outAddress;
+        Integer utilGpu = null, utilMem = null;
+        int r = NvmlNative.nvmlDeviceGetUtilizationRates(handle, o);
+        if (ok(r, "util_gpu")) {
+            utilGpu = out.getInt(0);
+            utilMem = out.getInt(4);
+        }
+        Long memTotal = null, memFree = null, memUsed = null;
+        if (useMemoryV2) {
+            out.putLong(0, NvmlNative.MEMORY_V2_VERSION); // version in the first 4 bytes, padding zeroed
+            r = NvmlNative.MemoryV2.nvmlDeviceGetMemoryInfo_v2(handle, o);
+            if (r == NvmlNative.SUCCESS) {
+                memTotal = out.getLong(8) >>> MIB_SHIFT;
+                memFree = out.getLong(24) >>> MIB_SHIFT;
+                memUsed = out.getLong(32) >>> MIB_SHIFT;
+            } else if (r == NvmlNative.ERROR_FUNCTION_NOT_FOUND || r == NvmlNative.ERROR_ARGUMENT_VERSION_MISMATCH
+                    || r == NvmlNative.ERROR_NOT_SUPPORTED) {
+                useMemoryV2 = false; // this driver or device only answers the v1 call
+            } else {
+                ok(r, "mem_used_mib");
+            }
+        }
+        if (!useMemoryV2) {
+            r = NvmlNative.nvmlDeviceGetMemoryInfo(handle, o); // nvmlMemory_t: total, free, used
+            if (ok(r, "mem_used_mib")) {
+                memTotal = out.getLong(0) >>> MIB_SHIFT;
+                memFree = out.getLong(8) >>> MIB_SHIFT;
+                memUsed = out.getLong(16) >>> MIB_SHIFT;
+            }
+        }
+        Integer temp = intField(NvmlNative.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, o), "temp_c");
+        Double power = null, limit = null, energy = null;
+        r = NvmlNative.nvmlDeviceGetPowerUsage(handle, o);
+        if (ok(r, "power_w")) power = uint() / 1000.0;
+        r = NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, o);
+        if (ok(r, "power_limit_w")) limit = uint() / 1000.0;
+        r = NvmlNative.nvmlDeviceGetTotalEnergyConsumption(handle, o);
+        if (ok(r, "energy_j")) energy = out.getLong(0) / 1000.0;
+        Integer sm = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, o), "sm_clock_mhz");
+        Integer memClock = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, o), "mem_clock_mhz");
+        Integer graphics = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, o), "graphics_clock_mhz");
+        Long reasons = readReasons();
+        Long eccCorrected = longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle, NvmlNative.MEMORY_ERROR_CORRECTED,
+                NvmlNative.ECC_COUNTER_VOLATILE, o), "ecc_corrected");
+        Long eccUncorrected = longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle, NvmlNative.MEMORY_ERROR_UNCORRECTED,
+                NvmlNative.ECC_COUNTER_VOLATILE, o), "ecc_uncorrected");
+        Long tx = null, rx = null, replay = null;
+        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, o);
+        if (ok(r, "pcie_tx_kbps")) tx = uint();
+        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, o);
+        if (ok(r, "pcie_rx_kbps")) rx = uint();
+        r = NvmlNative.nvmlDeviceGetPcieReplayCounter(handle, o);
+        if (ok(r, "pcie_replay")) replay = uint();
+        String pstate = null;
+        r = NvmlNative.nvmlDeviceGetPerformanceState(handle, o);
+        if (ok(r, "pstate")) {
+            int p = out.getInt(0);
+            if (p >= 0 && p <= 15) pstate = PSTATES[p];
+            else error("pstate", "Unknown performance state " + p);
+        }
+        List<GpuSample.GpuProcess> processes = readProcesses();
+        return new GpuSample(index, uuid, name, pciBusId, utilGpu, utilMem, memUsed, memTotal, memFree, temp, power, limit,
+                energy, sm, memClock, graphics, reasons, ClockReasons.names(reasons), eccCorrected, eccUncorrected,
+                tx, rx, replay, pstate, processes, "nvml", errors);
+    }
+
+    private long uint() {
+        return out.getInt(0) & 0xFFFFFFFFL;
+    }
+
+    private static long address(ByteBuffer direct) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+    }
+
+    private static final String[] PSTATES = new String[16];
+
+    static {
+        for (int i = 0; i < 16; i++) PSTATES[i] = "P" + i;
+    }
+
+    private Long readReasons() {
+        NvmlNative.Capabilities caps = nvml.capabilities();
+        if (useEventReasons) {
+            int r = NvmlNative.EventReasons.nvmlDeviceGetCurrentClocksEventReasons(handle, outAddress);
+            if (r == NvmlNative.SUCCESS) return out.getLong(0);
+            if (r != NvmlNative.ERROR_FUNCTION_NOT_FOUND && r != NvmlNative.ERROR_NOT_SUPPORTED) {
+                ok(r, "throttle_reasons");
+                return null;
+            }
+            useEventReasons = false; // older driver: the call was named "throttle reasons"
+        }
+        if (!caps.throttleReasons()) {
+            error("throttle_reasons", "Function Not Found");
+            return null;
+        }
+        return longField(NvmlNative.ThrottleReasons.nvmlDeviceGetCurrentClocksThrottleReasons(handle, outAddress), "throttle_reasons");
+    }
+
+    private List<GpuSample.GpuProcess> readProcesses() {
+        NvmlNative.Capabilities caps = nvml.capabilities();
+        boolean v2 = caps.processesV2();
+        if (!v2 && !caps.processesV1()) {
+            error("procs", "Function Not Found");
+            return null;
+        }
+        int stride = v2 ? 24 : 16; // nvmlProcessInfo_v2_t / nvmlProcessInfo_v1_t, pid at 0, usedGpuMemory at 8
+        for (int attempt = 0; attempt < 3; attempt++) {
+            count.putInt(0, procs.capacity() / stride);
+            int r = v2 ? NvmlNative.ProcessesV2.nvmlDeviceGetComputeRunningProcesses_v2(handle, countAddress, procsAddress)
+                    : NvmlNative.ProcessesV1.nvmlDeviceGetComputeRunningProcesses(handle, countAddress, procsAddress);
+            if (r == NvmlNative.ERROR_INSUFFICIENT_SIZE) {
+                // processes started between the calls: grow and ask again
+                procs = ByteBuffer.allocateDirect(24 * (count.getInt(0) + 8)).order(ByteOrder.nativeOrder());
+                procsAddress = address(procs);
+                continue;
+            }
+            if (!ok(r, "procs")) return null;
+            int n = count.getInt(0);
+            if (n == 0) return List.of();
+            List<GpuSample.GpuProcess> list = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                long pid = procs.getInt(i * stride) & 0xFFFFFFFFL;
+                long used = procs.getLong(i * stride + 8);
+                list.add(new GpuSample.GpuProcess(pid, used == NvmlNative.VALUE_NOT_AVAILABLE ? null : used >>> MIB_SHIFT));
+            }
+            return list;
+        }
+        error("procs", "process list kept changing while read");
+        return null;
+    }
+
+    private Integer intField(int r, String field) {
+        return ok(r, field) ? out.getInt(0) : null;
+    }
+
+    private Long longField(int r, String field) {
+        return ok(r, field) ? out.getLong(0) : null;
+    }
+
+    private boolean ok(int r, String field) {
+        if (r == NvmlNative.SUCCESS) return true;
+        if (r == NvmlNative.ERROR_GPU_IS_LOST) lost = true;
+        error(field, nvml.errorString(r));
+        return false;
+    }
+
+    private void error(String field, String message) {
+        if (errors == null) errors = new LinkedHashMap<>();
+        errors.put(field, message);
+    }
+}
