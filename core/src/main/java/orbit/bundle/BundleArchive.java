@@ -160,9 +160,11 @@ public final class BundleArchive {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create bundle root " + root.dir(), e);
         }
-        Path tmp = root.dir().resolve(".import-" + name + "-" + UUID.randomUUID());
+        // nested one level down so that `bundle list` never takes a half-extracted import for a bundle
+        Path staging = root.dir().resolve(".import-" + name + "-" + UUID.randomUUID());
+        Path tmp = staging.resolve(name);
         try {
-            Files.createDirectory(tmp);
+            Files.createDirectories(tmp);
             int files = extract(tarGz, archiveTop, tmp);
             if (!Files.isRegularFile(tmp.resolve(Bundle.JOB_FILE), LinkOption.NOFOLLOW_LINKS)) {
                 throw new OrbitException("archive " + tarGz.getFileName() + " holds no " + archiveTop + "/job.json: it is not an exported bundle");
@@ -176,14 +178,15 @@ public final class BundleArchive {
                 throw new OrbitException("bundle " + name + " appeared under " + root.dir()
                         + " while importing: import with --name NEW");
             }
+            deleteTree(staging);
             Bundle bundle = Bundle.open(target);
             return new ImportReport(bundle, files, v.artifacts, v.inputs, v.manifest, v.index);
         } catch (IOException e) {
-            deleteTree(tmp);
+            deleteTree(staging);
             throw new OrbitException("cannot read archive " + tarGz.getFileName() + ": " + e.getMessage()
                     + ": check that it is a complete .tar.gz from `orbit bundle export`", e);
         } catch (RuntimeException e) {
-            deleteTree(tmp);
+            deleteTree(staging);
             throw e;
         }
     }

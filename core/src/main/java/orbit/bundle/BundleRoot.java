@@ -2,8 +2,12 @@ package orbit.bundle;
 
 import orbit.OrbitException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /** Where bundles live: --root, else $ORBIT_BUNDLES, else ./bundles. */
 public record BundleRoot(Path dir) {
@@ -23,6 +27,25 @@ public record BundleRoot(Path dir) {
             return asPath.toAbsolutePath().normalize();
         }
         return dir.resolve(nameOrPath);
+    }
+
+    /** Creates a new bundle named after the spec directly under this root. */
+    public Bundle create(JobSpec spec) {
+        JobSpecValidator.check(spec);
+        return Bundle.create(dir.resolve(spec.name()), spec);
+    }
+
+    /** Every directory under the root that holds a job.json, sorted by name. */
+    public List<BundleSummary> list() {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> children = Files.list(dir)) {
+            return children.filter(p -> Files.isRegularFile(p.resolve(Bundle.JOB_FILE)))
+                    .sorted()
+                    .map(BundleSummary::of)
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list bundles under " + dir, e);
+        }
     }
 
     public Bundle open(String nameOrPath) {

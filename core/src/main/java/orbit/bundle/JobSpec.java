@@ -31,6 +31,61 @@ public record JobSpec(
         resources = resources == null ? Resources.none() : resources;
     }
 
+    /** Starts a spec for a new bundle running {@code argv}; created_at and orbit_version are filled in. */
+    public static Builder builder(String name, List<String> argv) {
+        return new Builder(name, argv);
+    }
+
+    /** Fluent construction for the CLI and for JShell users; {@link #build()} validates nothing, {@link Bundle#create} does. */
+    public static final class Builder {
+        private final String name;
+        private final List<String> argv;
+        private int gpus;
+        private String gpuType;
+        private int nodes = 1;
+        private Integer gpusPerNode;
+        private Integer cpus;
+        private String memory;
+        private String disk;
+        private String maxRuntime;
+        private String workdir;
+        private final Map<String, String> env = new java.util.LinkedHashMap<>();
+        private final List<String> secretEnv = new java.util.ArrayList<>();
+        private String python;
+        private final List<String> criticalDeps = new java.util.ArrayList<>();
+        private Fork fork;
+        private final List<UpstreamPin> upstream = new java.util.ArrayList<>();
+
+        private Builder(String name, List<String> argv) {
+            this.name = name;
+            this.argv = argv == null ? List.of() : List.copyOf(argv);
+        }
+
+        public Builder gpus(int n) { this.gpus = n; return this; }
+        public Builder gpuType(String t) { this.gpuType = t; return this; }
+        public Builder nodes(int n) { this.nodes = n; return this; }
+        public Builder gpusPerNode(Integer n) { this.gpusPerNode = n; return this; }
+        public Builder cpus(Integer n) { this.cpus = n; return this; }
+        public Builder memory(String m) { this.memory = m; return this; }
+        public Builder disk(String d) { this.disk = d; return this; }
+        public Builder maxRuntime(String d) { this.maxRuntime = d; return this; }
+        public Builder workdir(String w) { this.workdir = w; return this; }
+        public Builder env(String k, String v) { this.env.put(k, v); return this; }
+        public Builder secretEnv(String name) { this.secretEnv.add(name); return this; }
+        public Builder python(String p) { this.python = p; return this; }
+        public Builder criticalDep(String module) { this.criticalDeps.add(module); return this; }
+        public Builder fork(String module, String pathUnderInputs) { this.fork = new Fork(module, pathUnderInputs); return this; }
+        public Builder upstream(String name, String source, String commit) { this.upstream.add(new UpstreamPin(name, source, commit)); return this; }
+
+        public JobSpec build() {
+            return new JobSpec(SCHEMA, name,
+                    new Resources(gpus, gpuType, nodes, gpusPerNode, cpus, memory, disk, maxRuntime),
+                    new Entrypoint(argv, workdir, env, secretEnv),
+                    python, criticalDeps, fork, upstream,
+                    java.time.Instant.now().toString(), orbit.Orbit.version());
+        }
+    }
+
     /** What the job asks of the machine. Sizes and durations stay as the user wrote them ("64G", "2h"). */
     @JsonPropertyOrder({"gpus", "gpu_type", "nodes", "gpus_per_node", "cpus", "memory", "disk", "max_runtime"})
     public record Resources(

@@ -3,25 +3,151 @@ package orbit.bundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import orbit.OrbitException;
 
-/** Every rule a job.json must satisfy, each failing with `job.json: FIELD = VALUE: what to do`. */
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Every rule a job.json must satisfy. Each failure is one line: `job.json: FIELD = VALUE: what to do`.
+ * Checked before anything is written, so a bad spec never changes the disk.
+ */
 public final class JobSpecValidator {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+    /** Variable names whose value is a credential: these belong in secret_env, by name only. */
+    private static final Pattern SECRET_NAME = Pattern.compile(
+            "(?i)(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|KEY|APIKEY|CREDENTIALS?|AUTH)(_|$)|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY");
+    private static final List<String> INT_RESOURCES = List.of("gpus", "nodes", "gpus_per_node", "cpus");
+
     private JobSpecValidator() {}
 
-    /** Checks on the raw tree: types and schema version, before binding. */
+    /** Checks on the raw tree, where types are still visible: schema version and whole-number resources. */
     static void checkTree(JsonNode tree) {
         if (!tree.isObject()) {
-            throw new OrbitException("job.json: top level must be a JSON object: recreate it with `orbit bundle new`");
+            throw new OrbitException("job.json: the top level must be a JSON object: recreate it with `orbit bundle new`");
         }
         JsonNode schema = tree.get("schema_version");
-        if (schema == null || !JobSpec.SCHEMA.equals(schema.asText())) {
-            throw new OrbitException("job.json: schema_version = " + schema + ": must be \"" + JobSpec.SCHEMA + "\"");
+        if (schema == null || !schema.isTextual() || !JobSpec.SCHEMA.equals(schema.asText())) {
+            throw new OrbitException("job.json: schema_version = " + schema + ": unknown schema; this ORBIT reads \"" + JobSpec.SCHEMA + "\"");
         }
+        JsonNode resources = tree.get("resources");
+        if (resources != null && !resources.isNull()) {
+            if (!resources.isObject()) fail("resources", resources.toString(), "must be an object");
+            for (String key : INT_RESOURCES) {
+                JsonNode v = resources.get(key);
+                if (v != null && !v.isNull() && !v.canConvertToExactIntegral()) {
+                    fail("resources." + key, v.toString(), "must be a whole number");
+                }
+                if (v != null && v.isNumber() && v.canConvertToExactIntegral() && !v.canConvertToInt()) {
+                    fail("resources." + key, v.toString(), "is too large");
+                }
+            }
+        }
+        JsonNode entrypoint = tree.get("entrypoint");
+        if (entrypoint == null || !entrypoint.isObject()) {
+            fail("entrypoint", String.valueOf(entrypoint), "must be an object with argv, e.g. {\"argv\": [\"python3\", \"train.py\"]}");
+        }
+        JsonNode argv = entrypoint.get("argv");
+        if (argv != null && !argv.isArray()) fail("entrypoint.argv", argv.toString(), "must be a list of strings");
     }
 
     /** Checks on the bound spec. */
     public static void check(JobSpec spec) {
-        if (spec.entrypoint() == null || spec.entrypoint().argv().isEmpty()) {
-            throw new OrbitException("job.json: entrypoint.argv = []: give the command to run, e.g. --entrypoint \"python3 train.py\"");
+        String name = spec.name();
+        if (name == null || name.isBlank()) fail("name", String.valueOf(name), "give the bundle a name, e.g. demo-1");
+        if (name.contains("/") || name.contains("\\")) {
+            fail("name", quote(name), "must not contain a path separator: use a plain name like demo-1");
         }
+        if (!NAME.matcher(name).matches()) {
+            fail("name", quote(name), "use letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+
+        JobSpec.Resources r = spec.resources();
+        nonNegative("resources.gpus", r.gpus());
+        if (r.nodes() < 1) fail("resources.nodes", String.valueOf(r.nodes()), "must be 1 or more");
+        if (r.gpusPerNode() != null) nonNegative("resources.gpus_per_node", r.gpusPerNode());
+        if (r.cpus() != null) nonNegative("resources.cpus", r.cpus());
+        if (r.memory() != null) Quantities.bytes("resources.memory", r.memory());
+        if (r.disk() != null) Quantities.bytes("resources.disk", r.disk());
+        if (r.maxRuntime() != null) Quantities.duration("resources.max_runtime", r.maxRuntime());
+
+        JobSpec.Entrypoint e = spec.entrypoint();
+        if (e == null || e.argv().isEmpty()) {
+            fail("entrypoint.argv", "[]", "give the command to run, e.g. --entrypoint \"python3 train.py\"");
+        }
+        for (int i = 0; i < e.argv().size(); i++) {
+            if (e.argv().get(i) == null) fail("entrypoint.argv[" + i + "]", "null", "must be a string");
+        }
+        if (escapes(e.workdir())) fail("entrypoint.workdir", quote(e.workdir()), "must be a relative path inside the bundle");
+        for (Map.Entry<String, String> kv : e.env().entrySet()) {
+            String k = kv.getKey();
+            if (!ENV_NAME.matcher(k).matches()) {
+                fail("entrypoint.env", quote(k), "not a valid variable name: use letters, digits and _ (not starting with a digit)");
+            }
+            if (SECRET_NAME.matcher(k).find()) {
+                throw new OrbitException("job.json: entrypoint.env." + k + " looks like a secret and must not be written into the bundle:"
+                        + " remove its value and use --secret-env " + k + " (read from the launcher's environment at launch)");
+            }
+        }
+        for (String s : e.secretEnv()) {
+            if (s == null || !ENV_NAME.matcher(s).matches()) {
+                fail("entrypoint.secret_env", quote(s), "must be a variable name (the value is read at launch, never stored)");
+            }
+            if (e.env().containsKey(s)) {
+                fail("entrypoint.env." + s, "\"…\"", "is also in secret_env: remove it from env so its value is not stored");
+            }
+        }
+
+        if (spec.python() == null || spec.python().isBlank()) fail("python", "\"\"", "name the interpreter, e.g. python3");
+        for (int i = 0; i < spec.criticalDeps().size(); i++) {
+            String dep = spec.criticalDeps().get(i);
+            if (dep == null || !MODULE.matcher(dep).matches()) {
+                fail("critical_deps[" + i + "]", quote(dep), "must be an importable module name, e.g. torch or swift");
+            }
+        }
+        if (spec.fork() != null) {
+            JobSpec.Fork f = spec.fork();
+            if (f.module() == null || !MODULE.matcher(f.module()).matches()) {
+                fail("fork.module", quote(f.module()), "must be an importable module name");
+            }
+            if (f.path() == null || escapes(f.path())) {
+                fail("fork.path", quote(f.path()), "must be a relative path inside inputs/ where the fork is staged");
+            }
+        }
+        for (int i = 0; i < spec.upstream().size(); i++) {
+            JobSpec.UpstreamPin pin = spec.upstream().get(i);
+            if (pin.name() == null || pin.name().isBlank()) fail("upstream[" + i + "].name", quote(pin.name()), "give the component a name");
+            if (pin.source() == null || pin.source().isBlank()) {
+                fail("upstream[" + i + "].source", quote(pin.source()), "give the repository URL or path");
+            }
+            if (pin.commit() == null || !COMMIT.matcher(pin.commit()).matches()) {
+                fail("upstream[" + i + "].commit", quote(pin.commit()),
+                        "must be an exact 40-character lowercase hex git commit, not a branch, tag or short hash");
+            }
+        }
+    }
+
+    /** True when a relative path would leave its base directory (absolute, or climbing with ..). */
+    public static boolean escapes(String relative) {
+        if (relative == null || relative.isEmpty()) return true;
+        Path p = Path.of(relative);
+        if (p.isAbsolute() || relative.startsWith("/")) return true;
+        Path n = p.normalize();
+        return n.startsWith("..") || n.toString().equals("..");
+    }
+
+    private static void nonNegative(String field, int value) {
+        if (value < 0) fail(field, String.valueOf(value), "must be 0 or more");
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "\"" + s.replace("\n", "\\n") + "\"";
+    }
+
+    private static void fail(String field, String value, String fix) {
+        throw new OrbitException("job.json: " + field + " = " + value + ": " + fix);
     }
 }

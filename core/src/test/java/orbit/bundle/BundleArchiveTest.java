@@ -36,10 +36,9 @@ class BundleArchiveTest {
                 new JobSpec.Entrypoint(List.of("python3", "train.py"), ".", Map.of(), List.of()),
                 null, List.of(), null, List.of(), "2026-11-28T18:01:02.123Z", "dev");
         Bundle b = Bundle.create(dir, spec);
-        Files.writeString(b.inputsDir().resolve("config.yaml"), "lr: 0.001\nsteps: 40\n");
-        Files.writeString(b.inputsDir().resolve(".orbit-index.json"), """
-                {"schema_version":"orbit.inputs.v1","files":[{"path":"config.yaml","size":20,"sha256":"%s"}]}
-                """.formatted(BundleArchive.sha256(b.inputsDir().resolve("config.yaml"))));
+        Path config = dir.resolveSibling("config.yaml");
+        Files.writeString(config, "lr: 0.001\nsteps: 40\n");
+        Inputs.of(b).stage(config, "config.yaml", false); // writes inputs/.orbit-index.json
         Files.writeString(b.runtimeDir().resolve("runtime.log"), "staged\nprobed\n");
         Path ckpt = b.artifactsDir().resolve("checkpoints/v0-20261128-180102");
         Files.createDirectories(ckpt);

@@ -2,11 +2,10 @@ package orbit.magics;
 
 import picocli.CommandLine.IVersionProvider;
 
-/** The version printed by `orbit --version`, from the jar manifest when packaged. */
+/** The version printed by `orbit --version`, the core library's. */
 public final class OrbitVersion implements IVersionProvider {
     public static String get() {
-        String v = OrbitVersion.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return orbit.Orbit.version();
     }
 
     @Override

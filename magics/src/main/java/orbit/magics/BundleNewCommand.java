@@ -1,0 +1,104 @@
+package orbit.magics;
+
+import orbit.OrbitException;
+import orbit.bundle.Bundle;
+import orbit.bundle.JobSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** `orbit bundle new NAME ...`: writes job.json and the five-part layout, or nothing at all on bad input. */
+@Command(name = "new", mixinStandardHelpOptions = true,
+        description = "Create a bundle: job.json plus inputs/, scripts/, runtime/, artifacts/.",
+        footer = {"", "Examples:",
+                "  orbit bundle new demo --entrypoint \"python3 train.py --lr 3e-4\" --gpus 1",
+                "  orbit bundle new demo --gpus 8 --memory 64G --max-runtime 2h -- python3 train.py --lr 3e-4"})
+public final class BundleNewCommand extends Subcommand implements Runnable {
+    @Parameters(index = "0", paramLabel = "NAME", description = "Bundle name (letters, digits, . _ -).")
+    String name;
+
+    @Parameters(index = "1..*", paramLabel = "ARGV", description = "The command to run, after --, passed as-is.")
+    List<String> argv = new ArrayList<>();
+
+    @Option(names = "--entrypoint", paramLabel = "\"CMD ...\"", description = "The command to run, split like a shell would (no expansion).")
+    String entrypoint;
+
+    @Option(names = "--gpus", paramLabel = "N", description = "GPUs in all (default 0).")
+    int gpus;
+
+    @Option(names = "--gpu-type", paramLabel = "T", description = "GPU model, e.g. h100.")
+    String gpuType;
+
+    @Option(names = "--nodes", paramLabel = "N", description = "Nodes (default 1).")
+    int nodes = 1;
+
+    @Option(names = "--gpus-per-node", paramLabel = "N")
+    Integer gpusPerNode;
+
+    @Option(names = "--cpus", paramLabel = "N")
+    Integer cpus;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Host memory, e.g. 64G.")
+    String memory;
+
+    @Option(names = "--disk", paramLabel = "SIZE", description = "Scratch disk, e.g. 200G.")
+    String disk;
+
+    @Option(names = "--max-runtime", paramLabel = "DURATION", description = "Wall-clock limit, e.g. 2h or 90m.")
+    String maxRuntime;
+
+    @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory inside the bundle (default: the bundle).")
+    String workdir;
+
+    @Option(names = "--env", paramLabel = "K=V", description = "A plain environment value (never a secret).")
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--secret-env", paramLabel = "NAME", description = "A variable read from the launcher's environment at launch; only its name is stored.")
+    List<String> secretEnv = new ArrayList<>();
+
+    @Option(names = "--critical-dep", paramLabel = "MODULE", description = "A Python module whose version and path the precheck proves.")
+    List<String> criticalDeps = new ArrayList<>();
+
+    @Option(names = "--python", paramLabel = "P", description = "Interpreter for the precheck (default python3).")
+    String python;
+
+    @Option(names = "--fork", paramLabel = "MODULE=PATH", description = "A staged fork of MODULE under inputs/PATH (with FORK_MANIFEST.json).")
+    String fork;
+
+    @Option(names = "--upstream", paramLabel = "NAME=SOURCE@COMMIT", description = "An upstream component pinned to an exact 40-character commit.")
+    List<String> upstream = new ArrayList<>();
+
+    @Override
+    public void run() {
+        List<String> command = argv;
+        if (entrypoint != null) {
+            if (!argv.isEmpty()) throw new OrbitException("give the command either with --entrypoint or after --, not both");
+            command = CellTokenizer.split(entrypoint);
+        }
+        JobSpec.Builder b = JobSpec.builder(name, command)
+                .gpus(gpus).gpuType(gpuType).nodes(nodes).gpusPerNode(gpusPerNode).cpus(cpus)
+                .memory(memory).disk(disk).maxRuntime(maxRuntime).workdir(workdir).python(python);
+        env.forEach(b::env);
+        secretEnv.forEach(b::secretEnv);
+        criticalDeps.forEach(b::criticalDep);
+        if (fork != null) {
+            int eq = fork.indexOf('=');
+            if (eq <= 0) throw new OrbitException("--fork " + fork + ": write MODULE=PATH, e.g. --fork swift=forks/ms-swift");
+            b.fork(fork.substring(0, eq), fork.substring(eq + 1));
+        }
+        for (String u : upstream) {
+            int eq = u.indexOf('=');
+            int at = u.lastIndexOf('@');
+            if (eq <= 0 || at < eq) {
+                throw new OrbitException("--upstream " + u + ": write NAME=SOURCE@COMMIT with a 40-character commit");
+            }
+            b.upstream(u.substring(0, eq), u.substring(eq + 1, at), u.substring(at + 1));
+        }
+        Bundle bundle = bundleRoot().create(b.build());
+        console().out().println("created bundle " + bundle.name() + " at " + bundle.path());
+    }
+}

@@ -1,0 +1,66 @@
+package orbit.magics;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** install/setup on the jars `mvn package` just built: the launcher it installs works and finds Java as documented. */
+class InstallSetupIT {
+    @TempDir
+    Path tmp;
+
+    static final Path REPO = Path.of("").toAbsolutePath().getParent();
+
+    record Run(int code, String out) {}
+
+    static Run run(Path dir, Map<String, String> env, List<String> cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        return new Run(p.exitValue(), out);
+    }
+
+    @Test
+    void setupWithPrefixInstallsAWorkingLauncherAndIsIdempotent() throws Exception {
+        Path prefix = tmp.resolve("prefix");
+        String setup = REPO.resolve("install/setup").toString();
+        Run first = run(tmp, Map.of(), List.of(setup, "--prefix", prefix.toString(), "--skip-build"));
+        assertEquals(0, first.code(), first.out());
+        Run again = run(tmp, Map.of(), List.of(setup, "--prefix", prefix.toString(), "--skip-build"));
+        assertEquals(0, again.code(), again.out());
+        Path orbit = prefix.resolve("bin/orbit");
+        assertTrue(Files.isExecutable(orbit));
+
+        Run created = run(tmp, Map.of("ORBIT_BUNDLES", tmp.resolve("b").toString()),
+                List.of(orbit.toString(), "bundle", "new", "demo", "--entrypoint", "python3 train.py --lr 3e-4", "--gpus", "1"));
+        assertEquals(0, created.code(), created.out());
+        assertTrue(Files.isRegularFile(tmp.resolve("b/demo/job.json")));
+    }
+
+    @Test
+    void launcherPrefersOrbitJavaHomeAndSaysSoWhenJavaIsMissing() throws Exception {
+        Path prefix = tmp.resolve("prefix");
+        assertEquals(0, run(tmp, Map.of(), List.of(REPO.resolve("install/setup").toString(), "--prefix", prefix.toString(), "--skip-build")).code());
+        Run broken = run(tmp, Map.of("ORBIT_JAVA_HOME", tmp.resolve("no-such-jdk").toString()),
+                List.of(prefix.resolve("bin/orbit").toString(), "--version"));
+        assertEquals(1, broken.code());
+        assertEquals("orbit: no Java found: install JDK 17 or set ORBIT_JAVA_HOME\n", broken.out());
+
+        String javaHome = Path.of(ProcessHandle.current().info().command().orElseThrow()).getParent().getParent().toString();
+        Run ok = run(tmp, Map.of("ORBIT_JAVA_HOME", javaHome), List.of(prefix.resolve("bin/orbit").toString(), "--version"));
+        assertEquals(0, ok.code(), ok.out());
+        assertTrue(ok.out().startsWith("orbit "), ok.out());
+    }
+}
