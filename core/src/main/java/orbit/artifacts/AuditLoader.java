@@ -1,0 +1,396 @@
+package orbit.artifacts;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import orbit.OrbitException;
+import orbit.bundle.Json;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.InstantColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.dates.PackedLocalDate;
+import tech.tablesaw.columns.instant.PackedInstant;
+import tech.tablesaw.columns.times.PackedLocalTime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads an orbit.nvml_audit.v1 JSON Lines file. A day of 8 GPUs at 1 Hz is 691,200 lines, so this reads
+ * bytes in large blocks, splits lines itself (so one bad line costs one line), runs Jackson's streaming
+ * parser over each line and writes straight into primitive arrays; Tablesaw columns are made once at the end.
+ * No map or string per cell: repeated strings come from a {@link StringPool}, timestamps are parsed from
+ * the parser's character buffer.
+ */
+public final class AuditLoader {
+    /** Columns of the samples table, in order. procs [{pid, mem_mib}] becomes proc_count and proc_mem_mib. */
+    public static final String[] INT_COLUMNS = {"gpu", "util_gpu", "util_mem", "mem_used_mib", "mem_total_mib", "temp_c",
+            "sm_clock_mhz", "mem_clock_mhz", "ecc_corrected", "ecc_uncorrected", "pcie_tx_kbps", "pcie_rx_kbps",
+            "proc_count", "proc_mem_mib"};
+    public static final String[] DOUBLE_COLUMNS = {"power_w", "power_limit_w", "energy_j"};
+    public static final String[] STRING_COLUMNS = {"host", "uuid", "name", "throttle_reason_names", "pstate", "source"};
+    public static final String[] ORDER = {"ts", "host", "gpu", "uuid", "name", "util_gpu", "util_mem", "mem_used_mib",
+            "mem_total_mib", "temp_c", "power_w", "power_limit_w", "energy_j", "sm_clock_mhz", "mem_clock_mhz",
+            "throttle_reasons", "throttle_reason_names", "ecc_corrected", "ecc_uncorrected", "pcie_tx_kbps",
+            "pcie_rx_kbps", "pstate", "proc_count", "proc_mem_mib", "source"};
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final int MISSING_INT = Integer.MIN_VALUE;
+    private static final long MISSING_LONG = Long.MIN_VALUE;
+
+    // field id encoding: kind in the high bits, slot in the low bits
+    private static final int K_INT = 1 << 8, K_DOUBLE = 2 << 8, K_STRING = 3 << 8, K_TS = 4 << 8, K_THROTTLE = 5 << 8,
+            K_PROCS = 6 << 8, K_NAMES = 7 << 8, K_EVENT = 8 << 8;
+    private static final Map<String, Integer> FIELDS = new HashMap<>();
+
+    static {
+        for (int i = 0; i < INT_COLUMNS.length; i++) FIELDS.put(INT_COLUMNS[i], K_INT | i);
+        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) FIELDS.put(DOUBLE_COLUMNS[i], K_DOUBLE | i);
+        for (int i = 0; i < STRING_COLUMNS.length; i++) FIELDS.put(STRING_COLUMNS[i], K_STRING | i);
+        FIELDS.put("throttle_reason_names", K_NAMES | Arrays.asList(STRING_COLUMNS).indexOf("throttle_reason_names"));
+        FIELDS.put("ts", K_TS);
+        FIELDS.put("throttle_reasons", K_THROTTLE);
+        FIELDS.put("procs", K_PROCS);
+        FIELDS.put("event", K_EVENT);
+    }
+
+    private final int[][] ints = new int[INT_COLUMNS.length][];
+    private final double[][] doubles = new double[DOUBLE_COLUMNS.length][];
+    private final String[][] strings = new String[STRING_COLUMNS.length][];
+    private final StringPool[] pools = new StringPool[STRING_COLUMNS.length];
+    private long[] ts;
+    private long[] throttle;
+    private int n;
+    private final StringBuilder names = new StringBuilder();
+    private char[] nameChars = new char[64];
+    private final TreeSet<String> unknownKeys = new TreeSet<>();
+    private long coerced;
+    private final TableBuilder events = eventsTable();
+    private final LoadReport.Builder report;
+
+    private AuditLoader(Path file, int capacity) {
+        this.report = LoadReport.builder(file);
+        for (int i = 0; i < ints.length; i++) ints[i] = new int[capacity];
+        for (int i = 0; i < doubles.length; i++) doubles[i] = new double[capacity];
+        for (int i = 0; i < strings.length; i++) {
+            strings[i] = new String[capacity];
+            pools[i] = new StringPool();
+        }
+        ts = new long[capacity];
+        throttle = new long[capacity];
+    }
+
+    static TableBuilder eventsTable() {
+        return new TableBuilder().declare("ts", TableBuilder.Kind.INSTANT).declare("host", TableBuilder.Kind.STRING)
+                .declare("event", TableBuilder.Kind.STRING).declare("gpu", TableBuilder.Kind.INT)
+                .declare("source", TableBuilder.Kind.STRING).declare("reason", TableBuilder.Kind.STRING);
+    }
+
+    /** Reads the file; bad lines are skipped and reported, never thrown. A missing file is an OrbitException. */
+    public static Audit load(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new OrbitException("no GPU audit at " + file + ": the run recorded none, or sync the bundle first (`orbit sync NAME`)");
+        } catch (IOException e) {
+            throw new OrbitException("cannot read " + file + ": " + e.getMessage());
+        }
+        AuditLoader loader = new AuditLoader(file, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(1024, size / 300 + 16)));
+        try (InputStream in = Files.newInputStream(file)) {
+            new LineSplitter(loader::line).run(in);
+        } catch (IOException e) {
+            loader.report.warn("read stopped early: " + e.getMessage());
+        }
+        return loader.finish();
+    }
+
+    private void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline) {
+        report.lines = lineNo;
+        if (LineSplitter.blank(buf, off, len)) return;
+        if (n == ts.length) grow();
+        clearRow();
+        boolean event;
+        try {
+            event = parse(buf, off, len);
+        } catch (IOException | RuntimeException e) {
+            clearRow();
+            if (lastWithoutNewline) report.truncated = new LoadReport.Truncation(lineNo, byteOffset, len);
+            else report.corrupt(lineNo);
+            return;
+        }
+        if (event) {
+            event(buf, off, len);
+            return;
+        }
+        if (lastWithoutNewline) report.warn("last line has no newline (kept: it parsed)");
+        n++;
+    }
+
+    private void clearRow() {
+        for (int[] a : ints) a[n] = MISSING_INT;
+        for (double[] a : doubles) a[n] = Double.NaN;
+        for (String[] a : strings) a[n] = null;
+        ts[n] = MISSING_LONG;
+        throttle[n] = MISSING_LONG;
+    }
+
+    /** Parses one line into row n; returns true when it is an event line (row n is then left unused). */
+    private boolean parse(byte[] buf, int off, int len) throws IOException {
+        boolean event = false;
+        try (JsonParser p = FACTORY.createParser(buf, off, len)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
+            String field;
+            while ((field = p.nextFieldName()) != null) {
+                JsonToken t = p.nextToken();
+                Integer id = FIELDS.get(field);
+                if (id == null) {
+                    if (unknownKeys.size() < 20) unknownKeys.add(field);
+                    p.skipChildren();
+                    continue;
+                }
+                int slot = id & 0xff;
+                switch (id & ~0xff) {
+                    case K_INT -> ints[slot][n] = intValue(p, t);
+                    case K_DOUBLE -> doubles[slot][n] = doubleValue(p, t);
+                    case K_STRING -> strings[slot][n] = stringValue(p, t, slot);
+                    case K_TS -> ts[n] = t == JsonToken.VALUE_STRING ? packedInstant(p) : skip(p);
+                    case K_THROTTLE -> throttle[n] = longValue(p, t);
+                    case K_PROCS -> procs(p, t);
+                    case K_NAMES -> strings[slot][n] = names(p, t, slot);
+                    case K_EVENT -> {
+                        event = true;
+                        p.skipChildren();
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) throw new IOException("unterminated object");
+            if (p.nextToken() != null) throw new IOException("trailing content");
+        }
+        return event;
+    }
+
+    private static long skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return MISSING_LONG;
+    }
+
+    private int intValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+                if (p.getNumberType() == JsonParser.NumberType.INT) return p.getIntValue();
+                long l = p.getLongValue();
+                return l > Integer.MAX_VALUE || l <= Integer.MIN_VALUE ? MISSING_INT : (int) l;
+            case VALUE_NUMBER_FLOAT:
+                return (int) Math.round(p.getDoubleValue());
+            case VALUE_NULL:
+                return MISSING_INT;
+            case VALUE_STRING: {
+                Double d = Units.number(p.getText());
+                coerced++;
+                return d == null ? MISSING_INT : (int) Math.round(d);
+            }
+            default:
+                p.skipChildren();
+                coerced++;
+                return MISSING_INT;
+        }
+    }
+
+    private long longValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? MISSING_LONG : p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return Math.round(p.getDoubleValue());
+            case VALUE_NULL:
+                return MISSING_LONG;
+            case VALUE_STRING: {
+                Double d = Units.number(p.getText());
+                coerced++;
+                return d == null ? MISSING_LONG : Math.round(d);
+            }
+            default:
+                p.skipChildren();
+                coerced++;
+                return MISSING_LONG;
+        }
+    }
+
+    private double doubleValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_NULL:
+                return Double.NaN;
+            case VALUE_STRING: {
+                Double d = Units.number(p.getText());
+                coerced++;
+                return d == null ? Double.NaN : d;
+            }
+            default:
+                p.skipChildren();
+                coerced++;
+                return Double.NaN;
+        }
+    }
+
+    private String stringValue(JsonParser p, JsonToken t, int slot) throws IOException {
+        if (t == JsonToken.VALUE_STRING) return pools[slot].get(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        if (t == JsonToken.VALUE_NULL) return null;
+        if (t.isScalarValue()) return p.getText();
+        p.skipChildren();
+        coerced++;
+        return null;
+    }
+
+    private String names(JsonParser p, JsonToken t, int slot) throws IOException {
+        if (t != JsonToken.START_ARRAY) return stringValue(p, t, slot);
+        names.setLength(0);
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (e == null) throw new IOException("unterminated array");
+            if (e.isStructStart()) {
+                p.skipChildren();
+                continue;
+            }
+            if (names.length() > 0) names.append(',');
+            names.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        }
+        int len = names.length();
+        if (nameChars.length < len) nameChars = new char[len * 2];
+        names.getChars(0, len, nameChars, 0);
+        return pools[slot].get(nameChars, 0, len);
+    }
+
+    private static final int PROC_COUNT = Arrays.asList(INT_COLUMNS).indexOf("proc_count");
+    private static final int PROC_MEM = Arrays.asList(INT_COLUMNS).indexOf("proc_mem_mib");
+
+    private void procs(JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return;
+        }
+        int count = 0;
+        long mem = 0;
+        boolean anyMem = false;
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (e == null) throw new IOException("unterminated array");
+            if (e != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            count++;
+            String f;
+            while ((f = p.nextFieldName()) != null) {
+                JsonToken v = p.nextToken();
+                if ("mem_mib".equals(f) && v.isNumeric()) {
+                    mem += p.getLongValue();
+                    anyMem = true;
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        ints[PROC_COUNT][n] = count;
+        ints[PROC_MEM][n] = anyMem ? (int) Math.min(Integer.MAX_VALUE, mem) : (count == 0 ? 0 : MISSING_INT);
+    }
+
+    /**
+     * "2026-11-28T18:01:02.123Z" read digit by digit from the parser's buffer into Tablesaw's packed form;
+     * anything else goes through {@link Units#instant}.
+     */
+    private long packedInstant(JsonParser p) throws IOException {
+        char[] c = p.getTextCharacters();
+        int o = p.getTextOffset();
+        int len = p.getTextLength();
+        if ((len == 24 || len == 20) && c[o + 4] == '-' && c[o + 7] == '-' && c[o + 10] == 'T' && c[o + 13] == ':'
+                && c[o + 16] == ':' && c[o + len - 1] == 'Z' && (len == 20 || c[o + 19] == '.')) {
+            int y = digits(c, o, 4), mo = digits(c, o + 5, 2), d = digits(c, o + 8, 2);
+            int h = digits(c, o + 11, 2), mi = digits(c, o + 14, 2), s = digits(c, o + 17, 2);
+            int ms = len == 24 ? digits(c, o + 20, 3) : 0;
+            if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60 && ms >= 0) {
+                return PackedInstant.create(PackedLocalDate.pack(y, mo, d), PackedLocalTime.of(h, mi, s, ms));
+            }
+        }
+        Instant i = Units.instant(new String(c, o, len));
+        if (i == null) {
+            coerced++;
+            return MISSING_LONG;
+        }
+        return PackedInstant.pack(i);
+    }
+
+    private static int digits(char[] c, int o, int count) {
+        int v = 0;
+        for (int i = 0; i < count; i++) {
+            int d = c[o + i] - '0';
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    private void event(byte[] buf, int off, int len) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(buf, off, len);
+            events.beginRow();
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                String k = f.getKey();
+                events.set(k, k.equals("ts") ? Units.instant(f.getValue().asText()) : JsonValues.scalar(f.getValue()));
+            }
+            events.endRow();
+        } catch (IOException e) {
+            report.corrupt(report.lines);
+        }
+    }
+
+    private void grow() {
+        int cap = (int) Math.min(Integer.MAX_VALUE - 16, ts.length + (long) ts.length / 2 + 16);
+        for (int i = 0; i < ints.length; i++) ints[i] = Arrays.copyOf(ints[i], cap);
+        for (int i = 0; i < doubles.length; i++) doubles[i] = Arrays.copyOf(doubles[i], cap);
+        for (int i = 0; i < strings.length; i++) strings[i] = Arrays.copyOf(strings[i], cap);
+        ts = Arrays.copyOf(ts, cap);
+        throttle = Arrays.copyOf(throttle, cap);
+    }
+
+    private Audit finish() {
+        Table t = Table.create("nvml-audit");
+        Map<String, tech.tablesaw.columns.Column<?>> cols = new HashMap<>();
+        long[] packed = Arrays.copyOf(ts, n);
+        for (int i = 0; i < n; i++) if (packed[i] == MISSING_LONG) packed[i] = tech.tablesaw.columns.instant.InstantColumnType.missingValueIndicator();
+        cols.put("ts", InstantColumn.createInternal("ts", packed));
+        for (int i = 0; i < INT_COLUMNS.length; i++) cols.put(INT_COLUMNS[i], IntColumn.create(INT_COLUMNS[i], Arrays.copyOf(ints[i], n)));
+        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) cols.put(DOUBLE_COLUMNS[i], DoubleColumn.create(DOUBLE_COLUMNS[i], Arrays.copyOf(doubles[i], n)));
+        for (int i = 0; i < STRING_COLUMNS.length; i++) {
+            String[] a = strings[i];
+            StringColumn sc = StringColumn.create(STRING_COLUMNS[i], n);
+            for (int r = 0; r < n; r++) if (a[r] != null) sc.set(r, a[r]);
+            cols.put(STRING_COLUMNS[i], sc);
+        }
+        long[] th = Arrays.copyOf(throttle, n);
+        cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th));
+        for (String name : ORDER) t.addColumns(cols.get(name));
+        report.rows = n;
+        if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", unknownKeys));
+        if (coerced > 0) report.warn(coerced + " values of the wrong type read as numbers or left empty");
+        return new Audit(t, events.build("nvml-audit-events"), report.build());
+    }
+}

@@ -1,0 +1,80 @@
+package orbit.artifacts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import orbit.OrbitException;
+import orbit.bundle.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * runtime/last_run.json (orbit.run.v1) as read back after a run, plus the runtime/heartbeat file's time.
+ * Fields the file lacks are null; a file that cannot be read gives a state of "unknown".
+ */
+public record RunState(String runId, String target, String state, String host, Integer pid, Instant startedAt,
+                       Instant endedAt, Integer exitCode, String signal, Instant lastHeartbeat, String reason,
+                       Instant heartbeatFile) {
+    public static final String UNKNOWN = "unknown";
+
+    public boolean ended() {
+        return switch (state) {
+            case "succeeded", "failed", "precheck_failed", "cancelled", "lost" -> true;
+            default -> false;
+        };
+    }
+
+    public boolean failed() {
+        return switch (state) {
+            case "failed", "precheck_failed", "lost" -> true;
+            default -> exitCode != null && exitCode != 0;
+        };
+    }
+
+    /** The latest sign of life: the heartbeat file or the heartbeat recorded in last_run.json. */
+    public Instant latestHeartbeat() {
+        if (lastHeartbeat == null) return heartbeatFile;
+        if (heartbeatFile == null) return lastHeartbeat;
+        return lastHeartbeat.isAfter(heartbeatFile) ? lastHeartbeat : heartbeatFile;
+    }
+
+    /** Reads runtime/last_run.json and runtime/heartbeat of a bundle directory. */
+    public static RunState read(Path bundleDir) {
+        Path file = bundleDir.resolve("runtime").resolve("last_run.json");
+        Instant beat = heartbeat(bundleDir.resolve("runtime").resolve("heartbeat"));
+        JsonNode n;
+        try {
+            n = Json.MAPPER.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            return new RunState(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat);
+        } catch (IOException e) {
+            return new RunState(null, null, UNKNOWN, null, null, null, null, null, null, null,
+                    "runtime/last_run.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), beat);
+        }
+        if (n == null || !n.isObject()) throw new OrbitException(file + " is not a JSON object: restore it from the host with `orbit sync NAME`");
+        return new RunState(text(n, "run_id"), text(n, "target"), n.hasNonNull("state") ? n.get("state").asText() : UNKNOWN,
+                text(n, "host"), integer(n, "pid"), Units.instant(text(n, "started_at")), Units.instant(text(n, "ended_at")),
+                integer(n, "exit_code"), text(n, "signal"), Units.instant(text(n, "last_heartbeat")), text(n, "reason"), beat);
+    }
+
+    private static Instant heartbeat(Path file) {
+        try {
+            Instant t = Units.instant(Files.readString(file).strip());
+            return t != null ? t : Files.getLastModifiedTime(file).toInstant();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode n, String k) {
+        JsonNode v = n.get(k);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static Integer integer(JsonNode n, String k) {
+        JsonNode v = n.get(k);
+        return v == null || !v.isNumber() ? null : v.intValue();
+    }
+}

@@ -1,0 +1,115 @@
+package orbit.artifacts;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.ColumnType;
+import tech.tablesaw.api.Table;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class AuditLoaderTest {
+    @TempDir
+    Path dir;
+
+    static String sample(String ts, int gpu, int memUsed) {
+        return "{\"ts\":\"" + ts + "\",\"host\":\"gpu-box\",\"gpu\":" + gpu + ",\"uuid\":\"GPU-" + gpu + "\",\"name\":\"NVIDIA H100 80GB HBM3\","
+                + "\"util_gpu\":97,\"util_mem\":40,\"mem_used_mib\":" + memUsed + ",\"mem_total_mib\":81559,\"temp_c\":71,"
+                + "\"power_w\":305.81,\"power_limit_w\":700.0,\"energy_j\":123456.5,\"sm_clock_mhz\":1980,\"mem_clock_mhz\":2619,"
+                + "\"throttle_reasons\":4,\"throttle_reason_names\":[\"sw_power_cap\"],\"ecc_corrected\":0,\"ecc_uncorrected\":null,"
+                + "\"pcie_tx_kbps\":1000,\"pcie_rx_kbps\":2000,\"pstate\":\"P0\",\"procs\":[{\"pid\":42,\"mem_mib\":17000},{\"pid\":43,\"mem_mib\":300}],"
+                + "\"source\":\"nvml\"}";
+    }
+
+    @Test
+    void samplesBecomeTypedColumnsAndEventsTheirOwnTable() throws Exception {
+        Path f = dir.resolve("nvml-audit.jsonl");
+        Files.writeString(f, String.join("\n",
+                "{\"ts\":\"2026-11-28T18:01:00.000Z\",\"host\":\"gpu-box\",\"event\":\"sampler_start\",\"source\":\"nvml\"}",
+                sample("2026-11-28T18:01:02.123Z", 0, 17304),
+                sample("2026-11-28T18:01:02.123Z", 1, 500),
+                "{\"ts\":\"2026-11-28T18:01:03.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":1,\"xid\":79,\"reason\":\"fallen off the bus\"}",
+                "{\"ts\":\"2026-11-28T18:01:04+00:00\",\"gpu\":0,\"mem_used_mib\":\"17305 MiB\",\"power_w\":null}") + "\n");
+        Audit a = AuditLoader.load(f);
+        Table t = a.samples();
+        assertEquals(3, t.rowCount());
+        assertEquals(ColumnType.INSTANT, t.column("ts").type());
+        assertEquals(ColumnType.INTEGER, t.column("mem_used_mib").type());
+        assertEquals(ColumnType.DOUBLE, t.column("power_w").type());
+        assertEquals(Instant.parse("2026-11-28T18:01:02.123Z"), t.instantColumn("ts").get(0));
+        assertEquals(Instant.parse("2026-11-28T18:01:04Z"), t.instantColumn("ts").get(2));
+        assertEquals(17304, t.intColumn("mem_used_mib").get(0));
+        assertEquals(17305, t.intColumn("mem_used_mib").get(2), "unit in a string value is read as a number");
+        assertTrue(t.doubleColumn("power_w").isMissing(2));
+        assertTrue(t.intColumn("ecc_uncorrected").isMissing(0));
+        assertEquals(2, t.intColumn("proc_count").get(0));
+        assertEquals(17300, t.intColumn("proc_mem_mib").get(0));
+        assertEquals("sw_power_cap", t.stringColumn("throttle_reason_names").get(0));
+        assertEquals(4L, t.longColumn("throttle_reasons").get(0));
+        assertEquals("gpu-box", t.stringColumn("host").get(1));
+        assertEquals(2, a.events().rowCount());
+        assertEquals("xid", a.events().stringColumn("event").get(1));
+        assertEquals(79, ((Number) a.events().column("xid").get(1)).intValue());
+        assertEquals(Instant.parse("2026-11-28T18:01:03Z"), a.events().instantColumn("ts").get(1));
+        assertEquals(0, a.report().corruptLines());
+        assertNull(a.report().truncated());
+    }
+
+    @Test
+    void truncatedLastLineIsReportedNotFatal() throws Exception {
+        Path f = dir.resolve("nvml-audit.jsonl");
+        String first = sample("2026-11-28T18:01:02.123Z", 0, 1) + "\n";
+        String cut = sample("2026-11-28T18:01:03.123Z", 0, 2).substring(0, 80);
+        Files.writeString(f, first + cut);
+        Audit a = AuditLoader.load(f);
+        assertEquals(1, a.samples().rowCount());
+        LoadReport.Truncation tr = a.report().truncated();
+        assertNotNull(tr);
+        assertEquals(first.getBytes(StandardCharsets.UTF_8).length, tr.byteOffset());
+        assertEquals(2, tr.lineNumber());
+        assertEquals(80, tr.length());
+        assertTrue(a.report().summary().contains("byte offset " + first.length()), a.report().summary());
+        assertTrue(a.mimeBundle().get("text/html").contains("truncated last line"));
+    }
+
+    @Test
+    void corruptMiddleLinesAreSkippedAndCounted() throws Exception {
+        Path f = dir.resolve("nvml-audit.jsonl");
+        Files.writeString(f, String.join("\n",
+                sample("2026-11-28T18:01:01.000Z", 0, 1),
+                "{\"ts\":\"2026-11-28T18:01:02.000Z\",\"gpu\":0,\"mem_used_mib\":12{{{",
+                "garbage",
+                "",
+                sample("2026-11-28T18:01:03.000Z", 0, 3) + sample("2026-11-28T18:01:03.000Z", 1, 3),
+                sample("2026-11-28T18:01:04.000Z", 0, 4)) + "\n");
+        Audit a = AuditLoader.load(f);
+        assertEquals(2, a.samples().rowCount());
+        assertEquals(3, a.report().corruptLines());
+        assertEquals(java.util.List.of(2L, 3L, 5L), a.report().corruptLineNumbers());
+        assertNull(a.report().truncated(), "a bad line followed by a newline is corrupt, not truncated");
+        assertEquals(4, a.samples().intColumn("mem_used_mib").get(1));
+        assertTrue(a.samples().intColumn("util_gpu").get(1) == 97, "a skipped line leaves nothing behind in the next row");
+    }
+
+    @Test
+    void linesLongerThanTheReadBlockAreRead() throws Exception {
+        Path f = dir.resolve("big.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 30000; i++) sb.append(sample("2026-11-28T18:01:01.000Z", i % 8, i)).append('\n');
+        Files.writeString(f, sb);
+        Audit a = AuditLoader.load(f);
+        assertEquals(30000, a.samples().rowCount());
+        assertEquals(29999, a.samples().intColumn("mem_used_mib").get(29999));
+        assertTrue(a.report().clean(), a.report().summary());
+    }
+
+    @Test
+    void missingFileIsOneLineWithAFix() {
+        var e = assertThrows(orbit.OrbitException.class, () -> AuditLoader.load(dir.resolve("nope.jsonl")));
+        assertFalse(e.getMessage().contains("\n"));
+    }
+}
