@@ -53,7 +53,7 @@ class DependencyIsolationTest {
         String where = KernelHarness.allText(KernelHarness.outputsOf(out, 2));
         assertTrue(where.contains("jackson-databind-" + USER_JACKSON + ".jar"), "the user's class comes from the user's jar: " + where);
         String kernel = KernelHarness.allText(KernelHarness.outputsOf(out, 3));
-        assertTrue(kernel.contains("{\"kernel\":\"ok\"} 2.21.3"), "ORBIT still uses its own Jackson: " + kernel);
+        assertTrue(kernel.contains("kernel\\\":\\\"ok") && kernel.endsWith("} 2.21.3\""), "ORBIT still uses its own Jackson: " + kernel);
         assertTrue(KernelHarness.allText(KernelHarness.outputsOf(out, 4)).contains("export"), "magics still parse");
         assertTrue(KernelHarness.allText(KernelHarness.outputsOf(out, 5)).contains("2"));
     }

@@ -39,7 +39,7 @@ final class KernelHarness {
         ObjectNode k = JSON.createObjectNode();
         ArrayNode argv = k.putArray("argv");
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        argv.add("-XX:+UseSerialGC").add("-XX:TieredStopAtLevel=1");
+        argv.add("-XX:+UseSerialGC").add("-XX:TieredStopAtLevel=1").add("-Xss4m");
         argv.add("-cp").add(kernelJar().toString()).add(KERNEL_MAIN).add("{connection_file}");
         k.put("display_name", "Java (ORBIT)");
         k.put("language", "java");

@@ -87,6 +87,25 @@ final class KernelConsole implements Console {
         timer.shutdownNow();
     }
 
+    private volatile java.util.function.Consumer<java.util.List<java.nio.file.Path>> classpath;
+
+    /** Where %classpath and %maven add their jars: the user's JShell. */
+    void onClasspath(java.util.function.Consumer<java.util.List<java.nio.file.Path>> sink) {
+        this.classpath = sink;
+    }
+
+    @Override
+    public void addToClasspath(java.util.List<java.nio.file.Path> entries) {
+        var sink = classpath;
+        if (sink == null) {
+            Console.super.addToClasspath(entries);
+            return;
+        }
+        sink.accept(entries);
+        out.println("added to the class path: " + String.join(", ", entries.stream().map(p -> p.getFileName().toString()).toList()));
+        out.flush();
+    }
+
     /** Sends at most one update per 250 ms; a value arriving sooner waits, replacing any value still waiting. */
     private final class Throttled implements Display {
         private final String id;

@@ -84,6 +84,7 @@ public final class KernelServer {
                 publish(MessageType.PUBLISH_CLEAR_OUTPUT, Map.of("wait", false));
             }
         }, (name, value) -> session.join().declare(name, value), out, err);
+        console.onClasspath(entries -> entries.forEach(e -> session.join().addToClasspath(e)));
         this.magicCompleter = new MagicCompleter(console);
     }
 

@@ -344,6 +344,11 @@ public final class JavaSession implements AutoCloseable {
         return !m.isNamed() || m.isExported(k.getPackageName());
     }
 
+    /** Adds a jar or class directory for the code of later snippets (%classpath, %maven). */
+    public void addToClasspath(java.nio.file.Path entry) {
+        shell.addToClasspath(entry.toString());
+    }
+
     public int snippetCount() {
         return (int) shell.snippets().count();
     }
