@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bundle", description = "Create, stage into and inspect bundles.",
         mixinStandardHelpOptions = true,
         subcommands = {BundleNewCommand.class, BundleStageCommand.class, BundleShowCommand.class,
-                BundleListCommand.class, BundleValidateCommand.class})
+                BundleListCommand.class, BundleValidateCommand.class, BundleExportCommand.class, BundleImportCommand.class})
 public final class BundleCommand extends Subcommand implements Runnable {
     @Override
     public void run() {

@@ -20,6 +20,15 @@ public interface Console {
     /** Binds a command's result to a variable of the user's session (`--as NAME`); a terminal has none. */
     void bind(String variable, Object value);
 
+    /**
+     * Adds jars or class directories to the user's session (`%classpath`, `%maven`). A terminal has no session:
+     * it prints the entries as a class path, ready for `java -cp` or `jshell --class-path`.
+     */
+    default void addToClasspath(java.util.List<java.nio.file.Path> entries) {
+        out().println(String.join(java.io.File.pathSeparator, entries.stream().map(java.nio.file.Path::toString).toList()));
+        out().flush();
+    }
+
     /** True once the user asked to stop (kernel interrupt). Long-running commands poll it. */
     default boolean interrupted() {
         return Thread.currentThread().isInterrupted();

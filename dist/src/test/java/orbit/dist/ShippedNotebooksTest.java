@@ -1,0 +1,78 @@
+package orbit.dist;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shipped notebooks run headless from top to bottom against the packed kernel and show tables, plots, no errors. */
+class ShippedNotebooksTest {
+    @TempDir
+    Path tmp;
+
+    private JsonNode execute(String name) throws Exception {
+        KernelHarness h = new KernelHarness(tmp);
+        Path work = tmp.resolve("work");
+        Files.createDirectories(work);
+        Path nb = Files.copy(KernelHarness.projectRoot().resolve("notebooks").resolve(name), work.resolve(name));
+        KernelHarness.Run run = h.execute(nb, Map.of(), Duration.ofMinutes(4));
+        assertEquals(0, run.exitCode(), run.output());
+        // keep the executed copy where a person can open it
+        Path keep = KernelHarness.buildDir().resolve("notebooks");
+        Files.createDirectories(keep);
+        Files.copy(nb.resolveSibling(name.replace(".ipynb", ".out.ipynb")), keep.resolve(name.replace(".ipynb", ".out.ipynb")),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return run.notebook();
+    }
+
+    private static void assertNoErrors(JsonNode nb) {
+        for (JsonNode o : KernelHarness.outputs(nb)) {
+            assertFalse("error".equals(o.path("output_type").asText()), "error output: " + o);
+            if ("stream".equals(o.path("output_type").asText()) && "stderr".equals(o.path("name").asText())) {
+                assertFalse(KernelHarness.text(o, null).contains("orbit: error"), "magic error: " + o);
+            }
+        }
+    }
+
+    private static long count(JsonNode nb, String mime) {
+        return KernelHarness.outputs(nb).stream().filter(o -> o.path("data").has(mime)).count();
+    }
+
+    @Test
+    void quickstartRunsTopToBottomWithTablesPlotsProgressAndPostmortem() throws Exception {
+        JsonNode nb = execute("quickstart.ipynb");
+        assertNoErrors(nb);
+        List<JsonNode> html = KernelHarness.outputs(nb).stream().filter(o -> o.path("data").has("text/html")).toList();
+        assertTrue(html.stream().filter(o -> KernelHarness.text(o, "text/html").contains("<table")).count() >= 4,
+                "audit, metrics, peak query and post-mortem as HTML tables");
+        assertEquals(2, count(nb, "image/png"), "loss and GPU memory plots");
+        // the progress bar: one display, updated in place, that ends at 100% of a succeeded run
+        String bar = KernelHarness.allText(KernelHarness.outputsOf(nb, 8));
+        assertTrue(bar.contains("step 60/60 (100%) succeeded"), bar);
+        String peaks = KernelHarness.allText(KernelHarness.outputsOf(nb, 11));
+        assertTrue(peaks.contains("minute of peak memory per GPU") && peaks.contains("simulated"), peaks);
+        String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 14));
+        assertTrue(pm.contains("Post-mortem of quickstart") && pm.contains("succeeded"), pm);
+    }
+
+    @Test
+    void postmortemReadsAFailedRunFromAnImportedArchive() throws Exception {
+        JsonNode nb = execute("postmortem.ipynb");
+        assertNoErrors(nb);
+        String imported = KernelHarness.allText(KernelHarness.outputsOf(nb, 6));
+        assertTrue(imported.contains("imported crashed-received") && imported.contains("verified against artifacts/manifest.json"), imported);
+        String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 13));
+        assertTrue(pm.contains("Post-mortem of crashed") && pm.contains("failed"), pm);
+        assertTrue(KernelHarness.outputs(nb).stream().filter(o -> KernelHarness.text(o, "text/html").contains("<table")).count() >= 4);
+        assertEquals(2, count(nb, "image/png"));
+    }
+}

@@ -1,0 +1,29 @@
+package orbit.kernel;
+
+import orbit.kernel.jshell.JavaSession;
+
+/**
+ * Prints the startup script for plain JShell ({@code orbit-jshell}): the same default imports as the kernel,
+ * limited to packages present on this classpath (an import of a missing package would fail at startup).
+ */
+public final class JShellStartup {
+    private JShellStartup() {}
+
+    public static void main(String[] args) {
+        System.out.print(script());
+    }
+
+    public static String script() {
+        StringBuilder sb = new StringBuilder("// ORBIT: default imports of the Java (ORBIT) kernel\n");
+        for (String pkg : JavaSession.DEFAULT_IMPORTS) {
+            if (pkg.startsWith("java.") || packagePresent(pkg)) sb.append("import ").append(pkg).append(";\n");
+        }
+        sb.append("import static orbit.kernel.Notebook.*;\n");
+        return sb.toString();
+    }
+
+    static boolean packagePresent(String wildcard) {
+        String dir = wildcard.substring(0, wildcard.length() - 2).replace('.', '/');
+        return ClassLoader.getSystemClassLoader().getResource(dir) != null;
+    }
+}

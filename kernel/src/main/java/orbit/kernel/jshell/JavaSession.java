@@ -1,0 +1,369 @@
+package orbit.kernel.jshell;
+
+import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
+import jdk.jshell.ExpressionSnippet;
+import jdk.jshell.JShell;
+import jdk.jshell.JShellException;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.VarSnippet;
+
+import java.io.File;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The kernel's JShell: evaluates cells in this JVM, completes, documents, judges completeness.
+ * Not thread-safe except {@link #stop()}, which an interrupt calls from another thread.
+ */
+public final class JavaSession implements AutoCloseable {
+    /** Imported into every session and into the plain-JShell startup file. */
+    public static final List<String> DEFAULT_IMPORTS = List.of(
+            "java.util.*", "java.util.function.*", "java.util.stream.*", "java.nio.file.*", "java.io.*",
+            "java.time.*", "orbit.bundle.*", "orbit.display.*", "orbit.artifacts.*", "orbit.launch.*", "orbit.nvml.*",
+            "tech.tablesaw.api.*");
+
+    private final JShell shell;
+    private final InProcessExecutionControl control;
+    private final SourceCodeAnalysis analysis;
+    private final List<String> imports = new ArrayList<>();
+
+    public JavaSession(String classPath, PrintStream out, PrintStream err, InputStream in) {
+        InProcessExecutionControl.Provider provider = new InProcessExecutionControl.Provider();
+        this.shell = JShell.builder()
+                .executionEngine(provider, java.util.Map.of())
+                .out(out).err(err).in(in)
+                .compilerOptions("-Xlint:none", "-proc:none")
+                .build();
+        this.control = provider.control();
+        this.analysis = shell.sourceCodeAnalysis();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (!entry.isBlank()) shell.addToClasspath(entry);
+        }
+        for (String pkg : DEFAULT_IMPORTS) {
+            if (packageExists(pkg)) {
+                String stmt = "import " + pkg + ";";
+                List<SnippetEvent> ev = shell.eval(stmt);
+                if (!ev.isEmpty() && ev.get(0).status() == Snippet.Status.VALID) imports.add(pkg);
+            }
+        }
+    }
+
+    /** The classpath this JVM was started with (the kernel jars), as JShell should see it. */
+    public static String ownClassPath() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path", "");
+    }
+
+    private static boolean packageExists(String wildcard) {
+        if (wildcard.startsWith("java.")) return true;
+        String dir = wildcard.substring(0, wildcard.length() - 2).replace('.', '/');
+        return ClassLoader.getSystemClassLoader().getResource(dir) != null
+                || Thread.currentThread().getContextClassLoader() != null
+                && Thread.currentThread().getContextClassLoader().getResource(dir) != null;
+    }
+
+    public List<String> imports() {
+        return List.copyOf(imports);
+    }
+
+    /** Splits a cell into snippets and runs them in order; the first failure stops the cell. */
+    public CellOutcome eval(String cell) {
+        int offset = 0;
+        Optional<Object> lastValue = Optional.empty();
+        boolean hasValue = false;
+        String lastText = "";
+        while (offset < cell.length()) {
+            String rest = cell.substring(offset);
+            if (rest.isBlank()) break;
+            SourceCodeAnalysis.CompletionInfo ci = analysis.analyzeCompletion(rest);
+            String source;
+            int consumed;
+            switch (ci.completeness()) {
+                case COMPLETE, COMPLETE_WITH_SEMI -> {
+                    source = ci.source();
+                    consumed = rest.length() - ci.remaining().length();
+                }
+                case EMPTY -> {
+                    consumed = rest.length() - ci.remaining().length();
+                    if (consumed <= 0) consumed = rest.length();
+                    offset += consumed;
+                    continue;
+                }
+                default -> {
+                    source = rest;
+                    consumed = rest.length();
+                }
+            }
+            int start = offset + leadingSpace(rest);
+            List<SnippetEvent> events = shell.eval(source);
+            for (SnippetEvent e : events) {
+                if (e.causeSnippet() != null) continue;
+                Snippet s = e.snippet();
+                if (e.status() == Snippet.Status.REJECTED) {
+                    return new CellOutcome.CompileError(problems(cell, start, s));
+                }
+                if (e.exception() != null) {
+                    return runtimeError(e.exception());
+                }
+                if (isValueSnippet(s) && control.hasValue()) {
+                    hasValue = true;
+                    lastValue = control.takeValue();
+                    lastText = e.value();
+                } else {
+                    hasValue = false;
+                    lastValue = Optional.empty();
+                    control.takeValue();
+                }
+            }
+            if (events.isEmpty()) {
+                return new CellOutcome.CompileError(List.of(new CellOutcome.Problem(lineOf(cell, start), 1,
+                        "not a Java statement, expression or declaration", lineText(cell, start))));
+            }
+            offset += Math.max(consumed, 1);
+        }
+        return new CellOutcome.Ok(lastValue, hasValue, lastText);
+    }
+
+    private static boolean isValueSnippet(Snippet s) {
+        if (s instanceof ExpressionSnippet es) return !"void".equals(es.typeName());
+        if (s instanceof VarSnippet vs) return vs.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+        return false;
+    }
+
+    private CellOutcome runtimeError(JShellException ex) {
+        if (ex instanceof UnresolvedReferenceException ure) {
+            String name = ure.getSnippet().name();
+            List<String> missing = shell.unresolvedDependencies(ure.getSnippet()).toList();
+            return new CellOutcome.RuntimeError("UnresolvedReference",
+                    name + " cannot be used until " + String.join(", ", missing) + " is declared", List.of());
+        }
+        Throwable live = control.takeThrown();
+        if (ex instanceof EvalException ee) {
+            String cls = ee.getExceptionClassName();
+            String msg = live != null ? live.getMessage() : ee.getMessage();
+            return new CellOutcome.RuntimeError(cls, msg == null ? "" : msg, userFrames(live != null ? live : ee));
+        }
+        return new CellOutcome.RuntimeError(ex.getClass().getSimpleName(), String.valueOf(ex.getMessage()), List.of());
+    }
+
+    /** Stack frames of the user's code and the libraries it called, without JShell's or the kernel's. */
+    static List<String> userFrames(Throwable t) {
+        List<String> out = new ArrayList<>();
+        Throwable cur = t;
+        Set<Throwable> seen = new java.util.HashSet<>();
+        boolean first = true;
+        while (cur != null && seen.add(cur)) {
+            if (!first) out.add("Caused by: " + cur.getClass().getName() + (cur.getMessage() == null ? "" : ": " + cur.getMessage()));
+            for (StackTraceElement f : cur.getStackTrace()) {
+                String c = f.getClassName();
+                if (c.startsWith("jdk.internal.reflect.") || c.startsWith("java.lang.reflect.") || c.startsWith("orbit.kernel.")
+                        || c.startsWith("jdk.jshell.")) {
+                    break;
+                }
+                if (c.startsWith("REPL.")) {
+                    String m = f.getMethodName();
+                    out.add("\tat " + (m.startsWith("do_it$") ? "cell" : m + " (cell)"));
+                } else {
+                    out.add("\tat " + f);
+                }
+            }
+            first = false;
+            cur = cur.getCause();
+        }
+        return out;
+    }
+
+    private List<CellOutcome.Problem> problems(String cell, int start, Snippet s) {
+        List<CellOutcome.Problem> out = new ArrayList<>();
+        List<Diag> diags = shell.diagnostics(s).toList();
+        for (Diag d : diags) {
+            if (!d.isError()) continue;
+            long pos = d.getStartPosition();
+            int abs = start + (int) Math.max(0, Math.min(pos, cell.length() - start));
+            if (abs > cell.length()) abs = cell.length();
+            int line = lineOf(cell, abs);
+            int col = abs - cell.lastIndexOf('\n', abs - 1);
+            out.add(new CellOutcome.Problem(line, col, d.getMessage(Locale.ROOT), lineText(cell, abs)));
+        }
+        if (out.isEmpty()) {
+            out.add(new CellOutcome.Problem(lineOf(cell, start), 1, "this code does not compile: " + s.source().strip(), lineText(cell, start)));
+        }
+        return out;
+    }
+
+    private static int leadingSpace(String s) {
+        int i = 0;
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+        return i;
+    }
+
+    static int lineOf(String text, int pos) {
+        int line = 1;
+        for (int i = 0; i < Math.min(pos, text.length()); i++) if (text.charAt(i) == '\n') line++;
+        return line;
+    }
+
+    static String lineText(String text, int pos) {
+        int p = Math.min(pos, text.length());
+        int a = text.lastIndexOf('\n', p - 1) + 1;
+        int b = text.indexOf('\n', p);
+        return text.substring(a, b < 0 ? text.length() : b);
+    }
+
+    /** Start of the snippet that contains {@code cursor}. */
+    int snippetStart(String code, int cursor) {
+        String prefix = code.substring(0, Math.min(cursor, code.length()));
+        int offset = 0;
+        while (offset < prefix.length()) {
+            String rest = prefix.substring(offset);
+            SourceCodeAnalysis.CompletionInfo ci = analysis.analyzeCompletion(rest);
+            SourceCodeAnalysis.Completeness c = ci.completeness();
+            if ((c == SourceCodeAnalysis.Completeness.COMPLETE || c == SourceCodeAnalysis.Completeness.COMPLETE_WITH_SEMI
+                    || c == SourceCodeAnalysis.Completeness.EMPTY) && !ci.remaining().isEmpty()) {
+                int consumed = rest.length() - ci.remaining().length();
+                if (consumed <= 0) break;
+                offset += consumed;
+            } else {
+                break;
+            }
+        }
+        return offset + leadingSpace(prefix.substring(offset));
+    }
+
+    public record Completions(List<String> matches, int start, int end) {}
+
+    public Completions complete(String code, int cursor) {
+        cursor = Math.min(cursor, code.length());
+        int start = snippetStart(code, cursor);
+        String snippet = code.substring(start, cursor);
+        int[] anchor = new int[1];
+        List<SourceCodeAnalysis.Suggestion> suggestions = analysis.completionSuggestions(snippet, snippet.length(), anchor);
+        Set<String> typed = new LinkedHashSet<>();
+        Set<String> rest = new LinkedHashSet<>();
+        for (SourceCodeAnalysis.Suggestion s : suggestions) {
+            (s.matchesType() ? typed : rest).add(s.continuation());
+        }
+        typed.addAll(rest);
+        return new Completions(new ArrayList<>(typed), start + anchor[0], cursor);
+    }
+
+    /** Signature and javadoc of what is at the cursor; empty when nothing is known there. */
+    public Optional<String> inspect(String code, int cursor) {
+        cursor = Math.min(cursor, code.length());
+        int end = cursor;
+        while (end < code.length() && Character.isJavaIdentifierPart(code.charAt(end))) end++;
+        int start = snippetStart(code, end);
+        String snippet = code.substring(start, end);
+        List<SourceCodeAnalysis.Documentation> docs = analysis.documentation(snippet, snippet.length(), true);
+        if (docs.isEmpty()) {
+            String withParen = snippet + "(";
+            docs = analysis.documentation(withParen, withParen.length(), true);
+        }
+        if (docs.isEmpty()) return Optional.empty();
+        StringBuilder sb = new StringBuilder();
+        for (SourceCodeAnalysis.Documentation d : docs) {
+            if (sb.length() > 0) sb.append("\n\n");
+            sb.append(d.signature());
+            if (d.javadoc() != null && !d.javadoc().isBlank()) sb.append("\n").append(d.javadoc().strip());
+        }
+        return Optional.of(sb.toString());
+    }
+
+    public enum Completeness { COMPLETE, INCOMPLETE, INVALID }
+
+    public Completeness isComplete(String code) {
+        String rest = code;
+        while (!rest.isBlank()) {
+            SourceCodeAnalysis.CompletionInfo ci = analysis.analyzeCompletion(rest);
+            switch (ci.completeness()) {
+                case COMPLETE, COMPLETE_WITH_SEMI, EMPTY -> {
+                    if (ci.remaining().length() >= rest.length()) return Completeness.COMPLETE;
+                    rest = ci.remaining();
+                }
+                case DEFINITELY_INCOMPLETE, CONSIDERED_INCOMPLETE -> {
+                    return Completeness.INCOMPLETE;
+                }
+                default -> {
+                    return Completeness.INVALID;
+                }
+            }
+        }
+        return Completeness.COMPLETE;
+    }
+
+    /** Declares {@code name} as a typed variable holding {@code value}; the type is the most specific public one. */
+    public void declare(String name, Object value) {
+        if (!isIdentifier(name)) throw new orbit.OrbitException("--as " + name + " is not a Java variable name: use letters, digits and _");
+        String type = accessibleType(value == null ? Object.class : value.getClass());
+        String key = Bindings.put(value);
+        List<SnippetEvent> ev = shell.eval(type + " " + name + " = (" + type + ") orbit.kernel.jshell.Bindings.take(\"" + key + "\");");
+        for (SnippetEvent e : ev) {
+            if (e.status() == Snippet.Status.REJECTED) {
+                Bindings.take(key);
+                // fall back to Object when the specific type is not visible to the compiler
+                shell.eval("Object " + name + " = orbit.kernel.jshell.Bindings.take(\"" + Bindings.put(value) + "\");");
+                return;
+            }
+        }
+    }
+
+    static boolean isIdentifier(String s) {
+        if (s == null || s.isEmpty() || !Character.isJavaIdentifierStart(s.charAt(0))) return false;
+        for (int i = 1; i < s.length(); i++) if (!Character.isJavaIdentifierPart(s.charAt(i))) return false;
+        return true;
+    }
+
+    static String accessibleType(Class<?> c) {
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            if (isNameable(k)) return k.getCanonicalName();
+            for (Class<?> i : k.getInterfaces()) if (isNameable(i)) return i.getCanonicalName();
+        }
+        return "Object";
+    }
+
+    private static boolean isNameable(Class<?> k) {
+        if (k.isArray()) return isNameable(k.getComponentType());
+        if (k.isPrimitive()) return true;
+        if (k.getCanonicalName() == null || k.isAnonymousClass() || k.isLocalClass() || k.isHidden()) return false;
+        if (!java.lang.reflect.Modifier.isPublic(k.getModifiers())) return false;
+        for (Class<?> o = k.getEnclosingClass(); o != null; o = o.getEnclosingClass()) {
+            if (!java.lang.reflect.Modifier.isPublic(o.getModifiers())) return false;
+        }
+        if (k.getName().startsWith("REPL.")) return false;
+        Module m = k.getModule();
+        return !m.isNamed() || m.isExported(k.getPackageName());
+    }
+
+    /** Adds a jar or class directory for the code of later snippets (%classpath, %maven). */
+    public void addToClasspath(java.nio.file.Path entry) {
+        shell.addToClasspath(entry.toString());
+    }
+
+    public int snippetCount() {
+        return (int) shell.snippets().count();
+    }
+
+    /** Stops the running cell (called from the control thread). */
+    public void stop() {
+        if (control.isRunning()) shell.stop();
+    }
+
+    public boolean isRunning() {
+        return control.isRunning();
+    }
+
+    @Override
+    public void close() {
+        shell.close();
+    }
+}
