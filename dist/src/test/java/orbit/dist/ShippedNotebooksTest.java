@@ -56,8 +56,8 @@ class ShippedNotebooksTest {
                 "audit, metrics, peak query and post-mortem as HTML tables");
         assertEquals(2, count(nb, "image/png"), "loss and GPU memory plots");
         // the progress bar: one display, updated in place, that ends at 100% of a succeeded run
-        String bar = KernelHarness.allText(KernelHarness.outputsOf(nb, 8));
-        assertTrue(bar.contains("step 60/60 (100%) succeeded"), bar);
+        String bar = KernelHarness.allText(KernelHarness.outputsOf(nb, 7));
+        assertTrue(bar.contains("quickstart succeeded: step 60/60 (100%)"), bar);
         String peaks = KernelHarness.allText(KernelHarness.outputsOf(nb, 11));
         assertTrue(peaks.contains("minute of peak memory per GPU") && peaks.contains("simulated"), peaks);
         String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 14));

@@ -5,6 +5,7 @@ import orbit.bundle.Bundle;
 import orbit.launch.LaunchOptions;
 import orbit.launch.LastRun;
 import orbit.launch.RunHandle;
+import orbit.launch.RunProgress;
 import orbit.launch.RunStatus;
 import orbit.launch.Target;
 import orbit.launch.Targets;
@@ -132,7 +133,15 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
         public Integer call() throws InterruptedException {
             RunHandle run = latest(this, name);
             Duration limit = timeout == null ? Duration.ofDays(3650) : duration("--timeout", timeout);
-            RunStatus st = run.waitFor(limit);
+            long deadline = System.nanoTime() + Math.min(limit.toNanos(), Long.MAX_VALUE / 4);
+            // One progress display updated in place, at most 4 times a second, until the run ends.
+            RunStatus st = run.status();
+            Console.Display bar = console().displayUpdatable(RunProgress.of(run.bundle(), st));
+            while (!st.state().terminal() && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                st = run.status();
+                bar.update(RunProgress.of(run.bundle(), st));
+            }
             console().display(st);
             if (st.succeeded()) return Commands.OK;
             if (!st.state().terminal()) {

@@ -34,8 +34,16 @@ public final class TerminalConsole implements Console {
 
     @Override
     public Display displayUpdatable(Object initial) {
+        // A terminal cannot replace earlier output portably: print a line only when the text changes.
+        String[] last = {TextForm.of(initial)};
         display(initial);
-        return this::display;
+        return value -> {
+            String text = TextForm.of(value);
+            if (!text.equals(last[0])) {
+                last[0] = text;
+                display(value);
+            }
+        };
     }
 
     @Override
