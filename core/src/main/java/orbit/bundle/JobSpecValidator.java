@@ -70,9 +70,9 @@ public final class JobSpecValidator {
         if (r.nodes() < 1) fail("resources.nodes", String.valueOf(r.nodes()), "must be 1 or more");
         if (r.gpusPerNode() != null) nonNegative("resources.gpus_per_node", r.gpusPerNode());
         if (r.cpus() != null) nonNegative("resources.cpus", r.cpus());
-        if (r.memory() != null) Quantities.bytes("resources.memory", r.memory());
-        if (r.disk() != null) Quantities.bytes("resources.disk", r.disk());
-        if (r.maxRuntime() != null) Quantities.duration("resources.max_runtime", r.maxRuntime());
+        if (r.memory() != null) Quantities.bytes("job.json: resources.memory", r.memory());
+        if (r.disk() != null) Quantities.bytes("job.json: resources.disk", r.disk());
+        if (r.maxRuntime() != null) Quantities.duration("job.json: resources.max_runtime", r.maxRuntime(), false);
 
         JobSpec.Entrypoint e = spec.entrypoint();
         if (e == null || e.argv().isEmpty()) {

@@ -12,15 +12,15 @@ import java.util.regex.Pattern;
  */
 public final class Quantities {
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]*)");
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)([A-Za-z]*)");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)([A-Za-z]*)");
 
     private Quantities() {}
 
-    /** Bytes in a size like "64G"; throws with {@code field} named in the one-line message. */
-    public static long bytes(String field, String text) {
+    /** Bytes in a size like "64G"; {@code subject} names what is parsed in the one-line error. */
+    public static long bytes(String subject, String text) {
         Matcher m = SIZE.matcher(text == null ? "" : text.strip());
         if (!m.matches()) {
-            throw new OrbitException("job.json: " + field + " = \"" + text + "\": not a size: write a number with a unit, e.g. 64G or 512M");
+            throw new OrbitException(subject + " = \"" + text + "\": not a size: write a number with a unit, e.g. 64G or 512M");
         }
         double n = Double.parseDouble(m.group(1));
         long unit = switch (m.group(2).toUpperCase()) {
@@ -29,33 +29,41 @@ public final class Quantities {
             case "M", "MB", "MI", "MIB" -> 1L << 20;
             case "G", "GB", "GI", "GIB" -> 1L << 30;
             case "T", "TB", "TI", "TIB" -> 1L << 40;
-            default -> throw new OrbitException("job.json: " + field + " = \"" + text + "\": unknown unit \"" + m.group(2)
+            default -> throw new OrbitException(subject + " = \"" + text + "\": unknown unit \"" + m.group(2)
                     + "\": use K, M, G or T (e.g. 64G)");
         };
         return (long) (n * unit);
     }
 
-    /** A duration like "2h", "90m", "1h30m", "45s", "1d"; throws with {@code field} named in the one-line message. */
-    public static Duration duration(String field, String text) {
+    /**
+     * A duration like "2h", "90m", "1h30m", "45s", "500ms", "0.25s" or "1d". {@code subject} names what is parsed in the
+     * one-line error (e.g. "job.json: resources.max_runtime" or "--timeout"); a bare number counts as seconds only
+     * where {@code bareSeconds} allows it (command-line options), never in job.json.
+     */
+    public static Duration duration(String subject, String text, boolean bareSeconds) {
         String s = text == null ? "" : text.strip();
         Matcher m = DURATION_PART.matcher(s);
         Duration total = Duration.ZERO;
         int pos = 0;
         while (pos < s.length() && m.find(pos) && m.start() == pos) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2).toLowerCase()) {
-                case "s", "sec" -> Duration.ofSeconds(n);
-                case "m", "min" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                case "" -> throw new OrbitException("job.json: " + field + " = \"" + text + "\": missing unit: use s, m, h or d (e.g. 2h, 90m)");
-                default -> throw new OrbitException("job.json: " + field + " = \"" + text + "\": unknown duration unit \"" + m.group(2)
-                        + "\": use s, m, h or d (e.g. 2h, 90m)");
-            });
+            double n = Double.parseDouble(m.group(1));
+            String unit = m.group(2).toLowerCase();
+            if (unit.isEmpty() && bareSeconds && m.end() == s.length() && pos == 0) unit = "s";
+            long millis = switch (unit) {
+                case "ms" -> 1L;
+                case "s", "sec" -> 1_000L;
+                case "m", "min" -> 60_000L;
+                case "h" -> 3_600_000L;
+                case "d" -> 86_400_000L;
+                case "" -> throw new OrbitException(subject + " = \"" + text + "\": missing unit: use s, m, h or d (e.g. 2h, 90m)");
+                default -> throw new OrbitException(subject + " = \"" + text + "\": unknown duration unit \"" + m.group(2)
+                        + "\": use ms, s, m, h or d (e.g. 2h, 90m)");
+            };
+            total = total.plusMillis(Math.round(n * millis));
             pos = m.end();
         }
         if (s.isEmpty() || pos != s.length()) {
-            throw new OrbitException("job.json: " + field + " = \"" + text + "\": not a duration: write e.g. 2h, 90m or 1h30m");
+            throw new OrbitException(subject + " = \"" + text + "\": not a duration: write e.g. 2h, 90m or 1h30m");
         }
         return total;
     }

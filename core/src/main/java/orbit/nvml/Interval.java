@@ -12,29 +12,7 @@ public final class Interval {
     private Interval() {}
 
     public static Duration parse(String text) {
-        String s = text == null ? "" : text.strip().toLowerCase();
-        double factorMs;
-        String number;
-        if (s.endsWith("ms")) {
-            factorMs = 1;
-            number = s.substring(0, s.length() - 2);
-        } else if (s.endsWith("s")) {
-            factorMs = 1000;
-            number = s.substring(0, s.length() - 1);
-        } else if (s.endsWith("m")) {
-            factorMs = 60_000;
-            number = s.substring(0, s.length() - 1);
-        } else {
-            factorMs = 1000;
-            number = s;
-        }
-        double ms;
-        try {
-            ms = Double.parseDouble(number.strip()) * factorMs;
-        } catch (NumberFormatException e) {
-            throw new OrbitException("interval '" + text + "' is not a duration: write e.g. 1s, 500ms or 0.25s");
-        }
-        Duration d = Duration.ofMillis(Math.round(ms));
+        Duration d = orbit.bundle.Quantities.duration("interval", text, true);
         if (d.compareTo(MINIMUM) < 0) {
             throw new OrbitException("interval '" + text + "' is below the 100ms minimum: use 100ms or more");
         }

@@ -63,7 +63,7 @@ class JobSpecValidatorTest {
             "\"nodes\": 1|\"nodes\": 0|job.json: resources.nodes = 0: must be 1 or more",
             "\"nodes\": 1|\"nodes\": 1, \"cpus\": -4|job.json: resources.cpus = -4: must be 0 or more",
             "\"64G\"|\"64Q\"|job.json: resources.memory = \"64Q\": unknown unit \"Q\": use K, M, G or T (e.g. 64G)",
-            "\"2h\"|\"2x\"|job.json: resources.max_runtime = \"2x\": unknown duration unit \"x\": use s, m, h or d (e.g. 2h, 90m)",
+            "\"2h\"|\"2x\"|job.json: resources.max_runtime = \"2x\": unknown duration unit \"x\": use ms, s, m, h or d (e.g. 2h, 90m)",
             "\"2h\"|\"2\"|job.json: resources.max_runtime = \"2\": missing unit: use s, m, h or d (e.g. 2h, 90m)",
     })
     void resourceRules(String from, String to, String expected) {

@@ -17,8 +17,18 @@ class QuantitiesTest {
 
     @Test
     void durationsCombineParts() {
-        assertEquals(Duration.ofHours(2), Quantities.duration("d", "2h"));
-        assertEquals(Duration.ofMinutes(90), Quantities.duration("d", "1h30m"));
-        assertEquals(Duration.ofDays(1).plusSeconds(5), Quantities.duration("d", "1d5s"));
+        assertEquals(Duration.ofHours(2), Quantities.duration("d", "2h", false));
+        assertEquals(Duration.ofMinutes(90), Quantities.duration("d", "1h30m", false));
+        assertEquals(Duration.ofDays(1).plusSeconds(5), Quantities.duration("d", "1d5s", false));
+        assertEquals(Duration.ofMillis(250), Quantities.duration("d", "0.25s", false));
+        assertEquals(Duration.ofMillis(500), Quantities.duration("d", "500ms", false));
+    }
+
+    @Test
+    void aBareNumberIsSecondsOnlyWhereAllowed() {
+        assertEquals(Duration.ofSeconds(30), Quantities.duration("--timeout", "30", true));
+        orbit.OrbitException e = org.junit.jupiter.api.Assertions.assertThrows(orbit.OrbitException.class,
+                () -> Quantities.duration("job.json: resources.max_runtime", "30", false));
+        assertEquals("job.json: resources.max_runtime = \"30\": missing unit: use s, m, h or d (e.g. 2h, 90m)", e.getMessage());
     }
 }

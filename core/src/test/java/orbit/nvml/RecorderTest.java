@@ -67,10 +67,15 @@ class RecorderTest {
         List<Instant> ticks = samples.stream().filter(s -> s.get("gpu").asInt() == 0)
                 .map(s -> Instant.parse(s.get("ts").asText())).toList();
         assertEquals(n, ticks.size());
+        // Fixed-rate: sample i lands at start + i x 200 ms, ±20%. A busy machine (a GC pause, a loaded CI core) may
+        // delay one sample; the schedule must absorb it, so the samples after it are back on their slots.
+        int offSlot = 0;
         for (int i = 1; i < ticks.size(); i++) {
-            long gap = Duration.between(ticks.get(i - 1), ticks.get(i)).toMillis();
-            assertTrue(gap >= 160 && gap <= 240, "gap " + i + " was " + gap + " ms, not 200 ms ±20%: " + ticks);
+            long drift = Duration.between(ticks.get(0), ticks.get(i)).toMillis() - 200L * i;
+            assertTrue(drift > -40 && drift < 200, "sample " + i + " is " + drift + " ms off its slot: " + ticks);
+            if (Math.abs(drift) > 40) offSlot++;
         }
+        assertTrue(offSlot <= 1, offSlot + " samples off their 200 ms ±20% slots: " + ticks);
     }
 
     @Test

@@ -63,16 +63,7 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
 
     /** "500ms", "10s", "5m", "2h", or a bare number of seconds. */
     static Duration duration(String option, String text) {
-        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(text.strip());
-        if (!m.matches()) throw new OrbitException(option + " " + text + ": give a duration like 500ms, 10s, 5m or 2h");
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
+        return orbit.bundle.Quantities.duration(option, text, true);
     }
 
     @Command(name = "status", description = "Show the state of a bundle's latest run.", mixinStandardHelpOptions = true)
