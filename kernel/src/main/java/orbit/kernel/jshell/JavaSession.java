@@ -105,7 +105,9 @@ public final class JavaSession implements AutoCloseable {
                 }
             }
             int start = offset + leadingSpace(rest);
+            control.takeStopped();
             List<SnippetEvent> events = shell.eval(source);
+            if (control.takeStopped()) return new CellOutcome.Interrupted();
             for (SnippetEvent e : events) {
                 if (e.causeSnippet() != null) continue;
                 Snippet s = e.snippet();
