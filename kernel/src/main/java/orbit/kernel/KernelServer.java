@@ -260,6 +260,14 @@ public final class KernelServer {
             c.put("payload", List.of());
             reply(m, "execute_reply", c);
         }
+        if (!isMagic(code)) {
+            // after the reply, so the user never waits on it; the next request waits at most one consolidation
+            try {
+                session.join().maybeConsolidate();
+            } catch (RuntimeException e) {
+                kernelLog.println("orbit kernel: consolidating JShell failed: " + e);
+            }
+        }
     }
 
     static boolean isMagic(String code) {

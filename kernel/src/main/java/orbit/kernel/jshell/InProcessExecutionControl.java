@@ -22,6 +22,14 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private volatile Object lastValue = NO_VALUE;
     private volatile Throwable lastThrown;
+    private volatile boolean stoppedLast;
+
+    /** True once if the last snippet was stopped by an interrupt. */
+    public boolean takeStopped() {
+        boolean s = stoppedLast;
+        stoppedLast = false;
+        return s;
+    }
 
     /** Registers under the name "orbit-inprocess"; the session builds it directly. */
     public static final class Provider implements ExecutionControlProvider {
@@ -90,6 +98,7 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
             running = null;
         }
         if (stopRequested.get() || failure[0] instanceof ThreadDeath) {
+            stoppedLast = true;
             throw new StoppedException();
         }
         if (failure[0] != null) {

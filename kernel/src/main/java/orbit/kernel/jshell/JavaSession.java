@@ -32,23 +32,27 @@ public final class JavaSession implements AutoCloseable {
             "java.time.*", "orbit.bundle.*", "orbit.display.*", "orbit.artifacts.*", "orbit.launch.*", "orbit.nvml.*",
             "tech.tablesaw.api.*");
 
-    private final JShell shell;
-    private final InProcessExecutionControl control;
-    private final SourceCodeAnalysis analysis;
+    /** Dead snippets (overwritten, dropped, old $N values) that trigger a consolidation. */
+    static final int CONSOLIDATE_AFTER = Integer.getInteger("orbit.kernel.consolidateAfter", 300);
+    static final int KEEP_TEMP_VARS = 20;
+
+    private volatile JShell shell;
+    private volatile InProcessExecutionControl control;
+    private SourceCodeAnalysis analysis;
     private final List<String> imports = new ArrayList<>();
+    private final String classPath;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream in;
+    private int nextCheck = CONSOLIDATE_AFTER;
+    private int consolidations;
 
     public JavaSession(String classPath, PrintStream out, PrintStream err, InputStream in) {
-        InProcessExecutionControl.Provider provider = new InProcessExecutionControl.Provider();
-        this.shell = JShell.builder()
-                .executionEngine(provider, java.util.Map.of())
-                .out(out).err(err).in(in)
-                .compilerOptions("-Xlint:none", "-proc:none")
-                .build();
-        this.control = provider.control();
-        this.analysis = shell.sourceCodeAnalysis();
-        for (String entry : classPath.split(File.pathSeparator)) {
-            if (!entry.isBlank()) shell.addToClasspath(entry);
-        }
+        this.classPath = classPath;
+        this.out = out;
+        this.err = err;
+        this.in = in;
+        build();
         for (String pkg : DEFAULT_IMPORTS) {
             if (packageExists(pkg)) {
                 String stmt = "import " + pkg + ";";
@@ -70,6 +74,102 @@ public final class JavaSession implements AutoCloseable {
         return ClassLoader.getSystemClassLoader().getResource(dir) != null
                 || Thread.currentThread().getContextClassLoader() != null
                 && Thread.currentThread().getContextClassLoader().getResource(dir) != null;
+    }
+
+    private void build() {
+        InProcessExecutionControl.Provider provider = new InProcessExecutionControl.Provider();
+        JShell js = JShell.builder()
+                .executionEngine(provider, java.util.Map.of())
+                .out(out).err(err).in(in)
+                .compilerOptions("-Xlint:none", "-proc:none")
+                .build();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (!entry.isBlank()) js.addToClasspath(entry);
+        }
+        this.shell = js;
+        this.control = provider.control();
+        this.analysis = js.sourceCodeAnalysis();
+    }
+
+    /**
+     * JShell compiles each snippet against every class it ever generated, so a long session slows down
+     * (a trivial cell goes from ~7 ms to ~80 ms after 1,000 cells). When enough snippets are dead (overwritten
+     * declarations, old $N values), start a fresh JShell and carry the live state over: imports and methods by
+     * source, variables by value (the same objects, retyped). Sessions that define classes are left alone,
+     * because their instances cannot move to a fresh class loader. Only the newest $N values survive.
+     * Returns true when it consolidated.
+     */
+    public boolean maybeConsolidate() {
+        int total = (int) shell.snippets().count();
+        if (total < nextCheck) return false;
+        nextCheck = total + CONSOLIDATE_AFTER;
+        List<Snippet> active = shell.snippets().filter(sn -> shell.status(sn).isActive()).toList();
+        if (active.stream().anyMatch(sn -> sn.kind() == Snippet.Kind.TYPE_DECL)) return false;
+        List<jdk.jshell.ImportSnippet> imps = new ArrayList<>();
+        List<jdk.jshell.MethodSnippet> methods = new ArrayList<>();
+        List<VarSnippet> vars = new ArrayList<>();
+        List<VarSnippet> temps = new ArrayList<>();
+        for (Snippet sn : active) {
+            if (sn instanceof jdk.jshell.ImportSnippet i) imps.add(i);
+            else if (sn instanceof jdk.jshell.MethodSnippet m) methods.add(m);
+            else if (sn instanceof VarSnippet v) (v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND ? temps : vars).add(v);
+        }
+        if (temps.size() > KEEP_TEMP_VARS) temps = temps.subList(temps.size() - KEEP_TEMP_VARS, temps.size());
+        List<VarSnippet> carried = new ArrayList<>(vars);
+        carried.addAll(temps);
+        if (total - imps.size() - methods.size() - carried.size() < CONSOLIDATE_AFTER / 2) return false;
+        Object[] values;
+        if (carried.isEmpty()) {
+            values = new Object[0];
+        } else {
+            StringBuilder grab = new StringBuilder("new Object[] {");
+            for (int i = 0; i < carried.size(); i++) grab.append(i == 0 ? "" : ", ").append(carried.get(i).name());
+            grab.append("}");
+            List<SnippetEvent> ev = shell.eval(grab.toString());
+            if (ev.isEmpty() || ev.get(0).status() != Snippet.Status.VALID || !control.hasValue()) return false;
+            values = (Object[]) control.takeValue().orElse(null);
+            if (values == null) return false;
+        }
+        JShell old = shell;
+        InProcessExecutionControl oldControl = control;
+        SourceCodeAnalysis oldAnalysis = analysis;
+        build();
+        boolean ok = true;
+        for (jdk.jshell.ImportSnippet i : imps) ok &= valid(shell.eval(i.source()));
+        for (int i = 0; ok && i < carried.size(); i++) {
+            VarSnippet v = carried.get(i);
+            String key = Bindings.put(values[i]);
+            String type = v.typeName();
+            if (!valid(shell.eval(type + " " + v.name() + " = (" + type + ") orbit.kernel.jshell.Bindings.take(\"" + key + "\");"))) {
+                Bindings.take(key);
+                String fallback = accessibleType(values[i] == null ? Object.class : values[i].getClass());
+                ok = valid(shell.eval(fallback + " " + v.name() + " = (" + fallback + ") orbit.kernel.jshell.Bindings.take(\""
+                        + Bindings.put(values[i]) + "\");"));
+            }
+        }
+        for (jdk.jshell.MethodSnippet m : methods) ok &= valid(shell.eval(m.source()));
+        if (!ok) {
+            shell.close();
+            shell = old;
+            control = oldControl;
+            analysis = oldAnalysis;
+            nextCheck = Integer.MAX_VALUE; // this session's state does not carry over; keep it as it is
+            return false;
+        }
+        old.close();
+        consolidations++;
+        return true;
+    }
+
+    private static boolean valid(List<SnippetEvent> ev) {
+        for (SnippetEvent e : ev) {
+            if (e.causeSnippet() == null && (e.status() == Snippet.Status.REJECTED || e.exception() != null)) return false;
+        }
+        return true;
+    }
+
+    public int consolidations() {
+        return consolidations;
     }
 
     public List<String> imports() {
@@ -104,8 +204,11 @@ public final class JavaSession implements AutoCloseable {
                     consumed = rest.length();
                 }
             }
-            int start = offset + leadingSpace(rest);
+            // diagnostics count from the start of the source JShell was given, leading blank lines included
+            int start = offset + (!source.isEmpty() && Character.isWhitespace(source.charAt(0)) ? 0 : leadingSpace(rest));
+            control.takeStopped();
             List<SnippetEvent> events = shell.eval(source);
+            if (control.takeStopped()) return new CellOutcome.Interrupted();
             for (SnippetEvent e : events) {
                 if (e.causeSnippet() != null) continue;
                 Snippet s = e.snippet();

@@ -1,0 +1,91 @@
+package orbit.kernel;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Installs the kernel with install/install-kernel into a temporary prefix (jars = this test's classpath) and runs
+ * real Jupyter clients against it: the jupyter_kernel_test conformance suite and jupyter_client protocol tests
+ * (src/test/python). Debian's Jupyter lives under /usr/bin/python3.
+ */
+class JupyterProtocolTest {
+    static Path prefix;
+    static Path moduleDir = Path.of("").toAbsolutePath();
+
+    @BeforeAll
+    static void install() throws Exception {
+        prefix = Files.createTempDirectory("orbit-kernel-test");
+        Path script = moduleDir.getParent().resolve("install/install-kernel");
+        Result r = run(List.of(script.toString(), "--prefix", prefix.toString(), "--classpath", System.getProperty("java.class.path")),
+                moduleDir, 60);
+        assertEquals(0, r.code, r.output);
+        assertTrue(Files.isRegularFile(prefix.resolve("share/jupyter/kernels/orbit/kernel.json")), r.output);
+    }
+
+    @AfterAll
+    static void uninstall() throws Exception {
+        Path script = moduleDir.getParent().resolve("install/install-kernel");
+        Result r = run(List.of(script.toString(), "--prefix", prefix.toString(), "--uninstall"), moduleDir, 30);
+        assertEquals(0, r.code, r.output);
+        assertTrue(Files.notExists(prefix.resolve("share/jupyter/kernels/orbit")), "uninstall left the kernelspec behind");
+        try (Stream<Path> s = Files.walk(prefix)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void conformanceSuitePassesAgainstInstalledKernel() throws Exception {
+        Result r = python("test_conformance");
+        assertEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("OK"), r.output);
+    }
+
+    @Test
+    void interruptStdinHistoryStopOnErrorShutdownAndBadSignatureBehave() throws Exception {
+        Result r = python("test_client");
+        assertEquals(0, r.code, r.output);
+    }
+
+    static Result python(String module) throws Exception {
+        Path pyDir = moduleDir.resolve("src/test/python");
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", "-m", "unittest", "-v", module);
+        pb.environment().put("JUPYTER_PATH", prefix.resolve("share/jupyter").toString());
+        pb.environment().put("JUPYTER_RUNTIME_DIR", prefix.resolve("runtime").toString());
+        pb.environment().put("JUPYTER_DATA_DIR", prefix.resolve("data").toString());
+        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+        return run(pb, pyDir, 300);
+    }
+
+    record Result(int code, String output) {}
+
+    static Result run(List<String> cmd, Path dir, int timeoutS) throws Exception {
+        return run(new ProcessBuilder(cmd), dir, timeoutS);
+    }
+
+    static Result run(ProcessBuilder pb, Path dir, int timeoutS) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("orbit-kernel-test", ".log");
+        pb.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Process p = pb.start();
+        boolean done = p.waitFor(timeoutS, TimeUnit.SECONDS);
+        if (!done) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.deleteIfExists(log);
+        return new Result(done ? p.exitValue() : -1, (done ? "" : "TIMED OUT\n") + out);
+    }
+}
