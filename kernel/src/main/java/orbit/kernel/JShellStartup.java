@@ -22,8 +22,11 @@ public final class JShellStartup {
         return sb.toString();
     }
 
-    static boolean packagePresent(String wildcard) {
-        String dir = wildcard.substring(0, wildcard.length() - 2).replace('.', '/');
-        return ClassLoader.getSystemClassLoader().getResource(dir) != null;
+    /** A package wildcard ("orbit.nvml.*") or a single type ("orbit.Orbit") that this classpath holds. */
+    static boolean packagePresent(String imported) {
+        String path = imported.endsWith(".*")
+                ? imported.substring(0, imported.length() - 2).replace('.', '/')
+                : imported.replace('.', '/') + ".class";
+        return ClassLoader.getSystemClassLoader().getResource(path) != null;
     }
 }
