@@ -1,6 +1,5 @@
 package orbit.artifacts;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,12 +11,15 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.strings.StringColumnType;
 import tech.tablesaw.columns.dates.PackedLocalDate;
 import tech.tablesaw.columns.instant.PackedInstant;
 import tech.tablesaw.columns.times.PackedLocalTime;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Loads an orbit.nvml_audit.v1 JSON Lines file. A day of 8 GPUs at 1 Hz is 691,200 lines, so this reads
@@ -47,7 +50,6 @@ public final class AuditLoader {
             "throttle_reasons", "throttle_reason_names", "ecc_corrected", "ecc_uncorrected", "pcie_tx_kbps",
             "pcie_rx_kbps", "pstate", "proc_count", "proc_mem_mib", "source"};
 
-    private static final JsonFactory FACTORY = new JsonFactory();
     private static final int MISSING_INT = Integer.MIN_VALUE;
     private static final long MISSING_LONG = Long.MIN_VALUE;
 
@@ -78,6 +80,10 @@ public final class AuditLoader {
     private char[] nameChars = new char[64];
     private final TreeSet<String> unknownKeys = new TreeSet<>();
     private long coerced;
+    private int rowCoerced;
+    private final String[] seenNames = new String[64];
+    private final int[] seenIds = new int[64];
+    private boolean pendingEvent;
     private final TableBuilder events = eventsTable();
     private final LoadReport.Builder report;
 
@@ -91,6 +97,42 @@ public final class AuditLoader {
         }
         ts = new long[capacity];
         throttle = new long[capacity];
+    }
+
+    /**
+     * Rows to allocate for: the file size over the mean line length of its first 256 KB, plus a margin
+     * (lines vary a little: procs, throttle names). Arrays grow if that was short.
+     */
+    private static int capacity(Path file, long size) {
+        long lines = 0;
+        int read = 0;
+        try (FileChannel ch = FileChannel.open(file)) {
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(size, 256 * 1024));
+            while (b.hasRemaining() && ch.read(b) > 0) { }
+            read = b.position();
+            for (int i = 0; i < read; i++) if (b.get(i) == '\n') lines++;
+        } catch (IOException e) {
+            lines = 0;
+        }
+        long estimate = lines > 0 ? size / Math.max(1, read / lines) : size / 300;
+        return (int) Math.min(Integer.MAX_VALUE - 16, Math.max(1024, estimate + estimate / 10 + 16));
+    }
+
+    private static final AtomicBoolean TABLESAW_STARTED = new AtomicBoolean();
+
+    /**
+     * Tablesaw's first use in a JVM costs about half a second (its Table class registers every reader and
+     * writer on the classpath). Starting that on another thread while the file is parsed takes it off a
+     * first load; the columns are built only after parsing, by which time it is done.
+     */
+    private static void warmUpTablesaw() {
+        if (!TABLESAW_STARTED.compareAndSet(false, true)) return;
+        Thread t = new Thread(() -> {
+            Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
+                    DoubleColumn.create("d"), StringColumn.create("s"));
+        }, "orbit-tablesaw-init");
+        t.setDaemon(true);
+        t.start();
     }
 
     static TableBuilder eventsTable() {
@@ -109,35 +151,69 @@ public final class AuditLoader {
         } catch (IOException e) {
             throw new OrbitException("cannot read " + file + ": " + e.getMessage());
         }
-        AuditLoader loader = new AuditLoader(file, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(1024, size / 300 + 16)));
+        warmUpTablesaw();
+        AuditLoader loader = new AuditLoader(file, capacity(file, size));
+        JsonLinesScanner scanner = new JsonLinesScanner(new JsonLinesScanner.Sink() {
+            @Override
+            public void object(JsonParser p) throws IOException {
+                loader.object(p);
+            }
+
+            @Override
+            public void commit(byte[] buf, int off, int len, long lineNo) {
+                loader.commit(buf, off, len, lineNo);
+            }
+
+            @Override
+            public void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline) {
+                loader.line(buf, off, len, lineNo, byteOffset, lastWithoutNewline);
+            }
+        });
         try (InputStream in = Files.newInputStream(file)) {
-            new LineSplitter(loader::line).run(in);
+            scanner.run(in);
         } catch (IOException e) {
             loader.report.warn("read stopped early: " + e.getMessage());
         }
+        loader.report.lines = scanner.lines();
         return loader.finish();
     }
 
-    private void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline) {
-        report.lines = lineNo;
-        if (LineSplitter.blank(buf, off, len)) return;
+    // ---- the block parser's way: objects straight from one parser over many lines ----
+
+    private void object(JsonParser p) throws IOException {
         if (n == ts.length) grow();
         clearRow();
-        boolean event;
-        try {
-            event = parse(buf, off, len);
+        pendingEvent = fields(p);
+    }
+
+    private void commit(byte[] buf, int off, int len, long lineNo) {
+        keep(buf, off, len, lineNo);
+    }
+
+    // ---- one line on its own: around a parse error, and the last line without a newline ----
+
+    private void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline) {
+        if (n == ts.length) grow();
+        clearRow();
+        try (JsonParser p = JsonLinesScanner.FACTORY.createParser(buf, off, len)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
+            pendingEvent = fields(p);
+            if (p.currentToken() != JsonToken.END_OBJECT) throw new IOException("unterminated object");
+            if (p.nextToken() != null) throw new IOException("trailing content");
         } catch (IOException | RuntimeException e) {
             clearRow();
             if (lastWithoutNewline) report.truncated = new LoadReport.Truncation(lineNo, byteOffset, len);
             else report.corrupt(lineNo);
             return;
         }
-        if (event) {
-            event(buf, off, len);
-            return;
-        }
-        if (lastWithoutNewline) report.warn("last line has no newline (kept: it parsed)");
-        n++;
+        if (lastWithoutNewline && !pendingEvent) report.warn("last line has no newline (kept: it parsed)");
+        keep(buf, off, len, lineNo);
+    }
+
+    private void keep(byte[] buf, int off, int len, long lineNo) {
+        coerced += rowCoerced;
+        if (pendingEvent) event(buf, off, len, lineNo);
+        else n++;
     }
 
     private void clearRow() {
@@ -146,40 +222,50 @@ public final class AuditLoader {
         for (String[] a : strings) a[n] = null;
         ts[n] = MISSING_LONG;
         throttle[n] = MISSING_LONG;
+        rowCoerced = 0;
     }
 
-    /** Parses one line into row n; returns true when it is an event line (row n is then left unused). */
-    private boolean parse(byte[] buf, int off, int len) throws IOException {
+    /** Reads one object (the parser is on its START_OBJECT) into row n; true when it is an event line (row n is then left unused). */
+    private boolean fields(JsonParser p) throws IOException {
         boolean event = false;
-        try (JsonParser p = FACTORY.createParser(buf, off, len)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
-            String field;
-            while ((field = p.nextFieldName()) != null) {
-                JsonToken t = p.nextToken();
-                Integer id = FIELDS.get(field);
-                if (id == null) {
-                    if (unknownKeys.size() < 20) unknownKeys.add(field);
-                    p.skipChildren();
-                    continue;
-                }
-                int slot = id & 0xff;
-                switch (id & ~0xff) {
-                    case K_INT -> ints[slot][n] = intValue(p, t);
-                    case K_DOUBLE -> doubles[slot][n] = doubleValue(p, t);
-                    case K_STRING -> strings[slot][n] = stringValue(p, t, slot);
-                    case K_TS -> ts[n] = t == JsonToken.VALUE_STRING ? packedInstant(p) : skip(p);
-                    case K_THROTTLE -> throttle[n] = longValue(p, t);
-                    case K_PROCS -> procs(p, t);
-                    case K_NAMES -> strings[slot][n] = names(p, t, slot);
-                    case K_EVENT -> {
-                        event = true;
-                        p.skipChildren();
-                    }
-                    default -> p.skipChildren();
+        String field;
+        int k = 0;
+        while ((field = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            // a writer puts the keys in the same order on every line, and Jackson hands out one canonical String
+            // per name: comparing references with the previous line's keys saves a map lookup per value
+            int id;
+            if (k < seenNames.length && seenNames[k] == field) {
+                id = seenIds[k];
+            } else {
+                Integer known = FIELDS.get(field);
+                id = known == null ? 0 : known;
+                if (k < seenNames.length) {
+                    seenNames[k] = field;
+                    seenIds[k] = id;
                 }
             }
-            if (p.currentToken() != JsonToken.END_OBJECT) throw new IOException("unterminated object");
-            if (p.nextToken() != null) throw new IOException("trailing content");
+            k++;
+            if (id == 0) {
+                if (unknownKeys.size() < 20) unknownKeys.add(field);
+                p.skipChildren();
+                continue;
+            }
+            int slot = id & 0xff;
+            switch (id & ~0xff) {
+                case K_INT -> ints[slot][n] = intValue(p, t);
+                case K_DOUBLE -> doubles[slot][n] = doubleValue(p, t);
+                case K_STRING -> strings[slot][n] = stringValue(p, t, slot);
+                case K_TS -> ts[n] = t == JsonToken.VALUE_STRING ? packedInstant(p) : skip(p);
+                case K_THROTTLE -> throttle[n] = longValue(p, t);
+                case K_PROCS -> procs(p, t);
+                case K_NAMES -> strings[slot][n] = names(p, t, slot);
+                case K_EVENT -> {
+                    event = true;
+                    p.skipChildren();
+                }
+                default -> p.skipChildren();
+            }
         }
         return event;
     }
@@ -201,12 +287,12 @@ public final class AuditLoader {
                 return MISSING_INT;
             case VALUE_STRING: {
                 Double d = Units.number(p.getText());
-                coerced++;
+                rowCoerced++;
                 return d == null ? MISSING_INT : (int) Math.round(d);
             }
             default:
                 p.skipChildren();
-                coerced++;
+                rowCoerced++;
                 return MISSING_INT;
         }
     }
@@ -221,12 +307,12 @@ public final class AuditLoader {
                 return MISSING_LONG;
             case VALUE_STRING: {
                 Double d = Units.number(p.getText());
-                coerced++;
+                rowCoerced++;
                 return d == null ? MISSING_LONG : Math.round(d);
             }
             default:
                 p.skipChildren();
-                coerced++;
+                rowCoerced++;
                 return MISSING_LONG;
         }
     }
@@ -240,12 +326,12 @@ public final class AuditLoader {
                 return Double.NaN;
             case VALUE_STRING: {
                 Double d = Units.number(p.getText());
-                coerced++;
+                rowCoerced++;
                 return d == null ? Double.NaN : d;
             }
             default:
                 p.skipChildren();
-                coerced++;
+                rowCoerced++;
                 return Double.NaN;
         }
     }
@@ -255,7 +341,7 @@ public final class AuditLoader {
         if (t == JsonToken.VALUE_NULL) return null;
         if (t.isScalarValue()) return p.getText();
         p.skipChildren();
-        coerced++;
+        rowCoerced++;
         return null;
     }
 
@@ -331,7 +417,7 @@ public final class AuditLoader {
         }
         Instant i = Units.instant(new String(c, o, len));
         if (i == null) {
-            coerced++;
+            rowCoerced++;
             return MISSING_LONG;
         }
         return PackedInstant.pack(i);
@@ -347,7 +433,7 @@ public final class AuditLoader {
         return v;
     }
 
-    private void event(byte[] buf, int off, int len) {
+    private void event(byte[] buf, int off, int len, long lineNo) {
         try {
             JsonNode node = Json.MAPPER.readTree(buf, off, len);
             events.beginRow();
@@ -358,7 +444,7 @@ public final class AuditLoader {
             }
             events.endRow();
         } catch (IOException e) {
-            report.corrupt(report.lines);
+            report.corrupt(lineNo);
         }
     }
 
@@ -381,8 +467,9 @@ public final class AuditLoader {
         for (int i = 0; i < DOUBLE_COLUMNS.length; i++) cols.put(DOUBLE_COLUMNS[i], DoubleColumn.create(DOUBLE_COLUMNS[i], Arrays.copyOf(doubles[i], n)));
         for (int i = 0; i < STRING_COLUMNS.length; i++) {
             String[] a = strings[i];
-            StringColumn sc = StringColumn.create(STRING_COLUMNS[i], n);
-            for (int r = 0; r < n; r++) if (a[r] != null) sc.set(r, a[r]);
+            StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
+            String missing = StringColumnType.missingValueIndicator();
+            for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
             cols.put(STRING_COLUMNS[i], sc);
         }
         long[] th = Arrays.copyOf(throttle, n);

@@ -10,8 +10,11 @@ final class StringPool {
     private int size;
 
     String get(char[] chars, int off, int len) {
-        int h = 0;
-        for (int i = 0; i < len; i++) h = 31 * h + chars[off + i];
+        // a sampled hash (length, both ends, middle): the full comparison below settles it, and a loader calls this
+        // for every text value of a large file
+        int h = len;
+        if (len > 0) h = ((h * 31 + chars[off]) * 31 + chars[off + len - 1]) * 31 + chars[off + (len >> 1)];
+        if (len > 3) h = (h * 31 + chars[off + 1]) * 31 + chars[off + len - 2];
         int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
         for (int probe = 0; probe < 8; probe++) {
             String s = table[slot];
@@ -29,8 +32,9 @@ final class StringPool {
         return new String(chars, off, len);
     }
 
+    /** From the end: texts that look alike (GPU uuids, numbered hosts) tend to differ there. */
     private static boolean same(String s, char[] chars, int off, int len) {
-        for (int i = 0; i < len; i++) {
+        for (int i = len - 1; i >= 0; i--) {
             if (s.charAt(i) != chars[off + i]) return false;
         }
         return true;

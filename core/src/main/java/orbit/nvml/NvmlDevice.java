@@ -36,6 +36,19 @@ public final class NvmlDevice {
     private boolean useMemoryV2;
     private boolean useEventReasons;
     private boolean lost;
+    private long calls;
+
+    // Fields this device answered NOT_SUPPORTED for, one bit each: a device does not gain a sensor while the
+    // driver is loaded, so they are not asked again (a consumer GPU refuses ECC on every sample otherwise).
+    private static final int F_UTIL = 1, F_MEM = 1 << 1, F_TEMP = 1 << 2, F_POWER = 1 << 3, F_LIMIT = 1 << 4, F_ENERGY = 1 << 5,
+            F_SM = 1 << 6, F_MEMCLK = 1 << 7, F_GRAPHICS = 1 << 8, F_REASONS = 1 << 9, F_ECC_CORR = 1 << 10,
+            F_ECC_UNCORR = 1 << 11, F_TX = 1 << 12, F_RX = 1 << 13, F_REPLAY = 1 << 14, F_PSTATE = 1 << 15, F_PROCS = 1 << 16;
+    private int unsupported;
+    private String notSupported;
+
+    private static final int LIMIT_EVERY = 60;
+    private long limitMilliwatts = -1;
+    private int limitCountdown;
 
     // errors of the read in progress; allocated only when a field fails
     private Map<String, String> errors;
@@ -86,15 +99,15 @@ public final class NvmlDevice {
         errors = null;
         final long o = outAddress;
         Integer utilGpu = null, utilMem = null;
-        int r = NvmlNative.nvmlDeviceGetUtilizationRates(handle, o);
-        if (ok(r, "util_gpu")) {
+        if (!skipped(F_UTIL, "util_gpu") && ok(call(NvmlNative.nvmlDeviceGetUtilizationRates(handle, o)), F_UTIL, "util_gpu")) {
             utilGpu = out.getInt(0);
             utilMem = out.getInt(4);
         }
         Long memTotal = null, memFree = null, memUsed = null;
+        int r;
         if (useMemoryV2) {
             out.putLong(0, NvmlNative.MEMORY_V2_VERSION); // version in the first 4 bytes, padding zeroed
-            r = NvmlNative.MemoryV2.nvmlDeviceGetMemoryInfo_v2(handle, o);
+            r = call(NvmlNative.MemoryV2.nvmlDeviceGetMemoryInfo_v2(handle, o));
             if (r == NvmlNative.SUCCESS) {
                 memTotal = out.getLong(8) >>> MIB_SHIFT;
                 memFree = out.getLong(24) >>> MIB_SHIFT;
@@ -103,51 +116,88 @@ public final class NvmlDevice {
                     || r == NvmlNative.ERROR_NOT_SUPPORTED) {
                 useMemoryV2 = false; // this driver or device only answers the v1 call
             } else {
-                ok(r, "mem_used_mib");
+                ok(r, 0, "mem_used_mib");
             }
         }
-        if (!useMemoryV2) {
-            r = NvmlNative.nvmlDeviceGetMemoryInfo(handle, o); // nvmlMemory_t: total, free, used
-            if (ok(r, "mem_used_mib")) {
-                memTotal = out.getLong(0) >>> MIB_SHIFT;
-                memFree = out.getLong(8) >>> MIB_SHIFT;
-                memUsed = out.getLong(16) >>> MIB_SHIFT;
-            }
+        if (!useMemoryV2 && !skipped(F_MEM, "mem_used_mib")
+                && ok(call(NvmlNative.nvmlDeviceGetMemoryInfo(handle, o)), F_MEM, "mem_used_mib")) { // nvmlMemory_t: total, free, used
+            memTotal = out.getLong(0) >>> MIB_SHIFT;
+            memFree = out.getLong(8) >>> MIB_SHIFT;
+            memUsed = out.getLong(16) >>> MIB_SHIFT;
         }
-        Integer temp = intField(NvmlNative.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, o), "temp_c");
-        Double power = null, limit = null, energy = null;
-        r = NvmlNative.nvmlDeviceGetPowerUsage(handle, o);
-        if (ok(r, "power_w")) power = uint() / 1000.0;
-        r = NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, o);
-        if (ok(r, "power_limit_w")) limit = uint() / 1000.0;
-        r = NvmlNative.nvmlDeviceGetTotalEnergyConsumption(handle, o);
-        if (ok(r, "energy_j")) energy = out.getLong(0) / 1000.0;
-        Integer sm = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, o), "sm_clock_mhz");
-        Integer memClock = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, o), "mem_clock_mhz");
-        Integer graphics = intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, o), "graphics_clock_mhz");
+        Integer temp = skipped(F_TEMP, "temp_c") ? null
+                : intField(NvmlNative.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, o), F_TEMP, "temp_c");
+        Double power = null, energy = null;
+        if (!skipped(F_POWER, "power_w") && ok(call(NvmlNative.nvmlDeviceGetPowerUsage(handle, o)), F_POWER, "power_w")) {
+            power = uint() / 1000.0;
+        }
+        Double limit = powerLimit();
+        if (!skipped(F_ENERGY, "energy_j") && ok(call(NvmlNative.nvmlDeviceGetTotalEnergyConsumption(handle, o)), F_ENERGY, "energy_j")) {
+            energy = out.getLong(0) / 1000.0;
+        }
+        Integer sm = skipped(F_SM, "sm_clock_mhz") ? null
+                : intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, o), F_SM, "sm_clock_mhz");
+        Integer memClock = skipped(F_MEMCLK, "mem_clock_mhz") ? null
+                : intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, o), F_MEMCLK, "mem_clock_mhz");
+        Integer graphics = skipped(F_GRAPHICS, "graphics_clock_mhz") ? null
+                : intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, o), F_GRAPHICS, "graphics_clock_mhz");
         Long reasons = readReasons();
-        Long eccCorrected = longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle, NvmlNative.MEMORY_ERROR_CORRECTED,
-                NvmlNative.ECC_COUNTER_VOLATILE, o), "ecc_corrected");
-        Long eccUncorrected = longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle, NvmlNative.MEMORY_ERROR_UNCORRECTED,
-                NvmlNative.ECC_COUNTER_VOLATILE, o), "ecc_uncorrected");
+        Long eccCorrected = skipped(F_ECC_CORR, "ecc_corrected") ? null : longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle,
+                NvmlNative.MEMORY_ERROR_CORRECTED, NvmlNative.ECC_COUNTER_VOLATILE, o), F_ECC_CORR, "ecc_corrected");
+        Long eccUncorrected = skipped(F_ECC_UNCORR, "ecc_uncorrected") ? null : longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle,
+                NvmlNative.MEMORY_ERROR_UNCORRECTED, NvmlNative.ECC_COUNTER_VOLATILE, o), F_ECC_UNCORR, "ecc_uncorrected");
         Long tx = null, rx = null, replay = null;
-        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, o);
-        if (ok(r, "pcie_tx_kbps")) tx = uint();
-        r = NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, o);
-        if (ok(r, "pcie_rx_kbps")) rx = uint();
-        r = NvmlNative.nvmlDeviceGetPcieReplayCounter(handle, o);
-        if (ok(r, "pcie_replay")) replay = uint();
+        if (!skipped(F_TX, "pcie_tx_kbps")
+                && ok(call(NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, o)), F_TX, "pcie_tx_kbps")) tx = uint();
+        if (!skipped(F_RX, "pcie_rx_kbps")
+                && ok(call(NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, o)), F_RX, "pcie_rx_kbps")) rx = uint();
+        if (!skipped(F_REPLAY, "pcie_replay") && ok(call(NvmlNative.nvmlDeviceGetPcieReplayCounter(handle, o)), F_REPLAY, "pcie_replay")) {
+            replay = uint();
+        }
         String pstate = null;
-        r = NvmlNative.nvmlDeviceGetPerformanceState(handle, o);
-        if (ok(r, "pstate")) {
+        if (!skipped(F_PSTATE, "pstate") && ok(call(NvmlNative.nvmlDeviceGetPerformanceState(handle, o)), F_PSTATE, "pstate")) {
             int p = out.getInt(0);
             if (p >= 0 && p <= 15) pstate = PSTATES[p];
             else error("pstate", "Unknown performance state " + p);
         }
-        List<GpuSample.GpuProcess> processes = readProcesses();
+        List<GpuSample.GpuProcess> processes = skipped(F_PROCS, "procs") ? null : readProcesses();
         return new GpuSample(index, uuid, name, pciBusId, utilGpu, utilMem, memUsed, memTotal, memFree, temp, power, limit,
                 energy, sm, memClock, graphics, reasons, ClockReasons.names(reasons), eccCorrected, eccUncorrected,
                 tx, rx, replay, pstate, processes, "nvml", errors);
+    }
+
+    /**
+     * The enforced power limit changes only when someone sets a new cap, so it is read on the first sample and
+     * then every {@link #LIMIT_EVERY} samples (once a minute at 1 Hz), and again after any failed read.
+     */
+    private Double powerLimit() {
+        if (--limitCountdown <= 0 || limitMilliwatts < 0) {
+            if (skipped(F_LIMIT, "power_limit_w")) return null;
+            if (ok(call(NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, outAddress)), F_LIMIT, "power_limit_w")) {
+                limitMilliwatts = uint();
+                limitCountdown = LIMIT_EVERY;
+            } else {
+                limitMilliwatts = -1;
+            }
+        }
+        return limitMilliwatts < 0 ? null : limitMilliwatts / 1000.0;
+    }
+
+    /** NVML calls this device has made: the benchmark reports calls per snapshot from it. */
+    long calls() {
+        return calls;
+    }
+
+    private int call(int result) {
+        calls++;
+        return result;
+    }
+
+    /** True (and the field's error kept) when this device already answered NOT_SUPPORTED for it. */
+    private boolean skipped(int bit, String field) {
+        if ((unsupported & bit) == 0) return false;
+        error(field, notSupported);
+        return true;
     }
 
     private long uint() {
@@ -167,10 +217,10 @@ public final class NvmlDevice {
     private Long readReasons() {
         NvmlNative.Capabilities caps = nvml.capabilities();
         if (useEventReasons) {
-            int r = NvmlNative.EventReasons.nvmlDeviceGetCurrentClocksEventReasons(handle, outAddress);
+            int r = call(NvmlNative.EventReasons.nvmlDeviceGetCurrentClocksEventReasons(handle, outAddress));
             if (r == NvmlNative.SUCCESS) return out.getLong(0);
             if (r != NvmlNative.ERROR_FUNCTION_NOT_FOUND && r != NvmlNative.ERROR_NOT_SUPPORTED) {
-                ok(r, "throttle_reasons");
+                ok(r, 0, "throttle_reasons");
                 return null;
             }
             useEventReasons = false; // older driver: the call was named "throttle reasons"
@@ -179,7 +229,8 @@ public final class NvmlDevice {
             error("throttle_reasons", "Function Not Found");
             return null;
         }
-        return longField(NvmlNative.ThrottleReasons.nvmlDeviceGetCurrentClocksThrottleReasons(handle, outAddress), "throttle_reasons");
+        if (skipped(F_REASONS, "throttle_reasons")) return null;
+        return longField(NvmlNative.ThrottleReasons.nvmlDeviceGetCurrentClocksThrottleReasons(handle, outAddress), F_REASONS, "throttle_reasons");
     }
 
     private List<GpuSample.GpuProcess> readProcesses() {
@@ -192,15 +243,15 @@ public final class NvmlDevice {
         int stride = v2 ? 24 : 16; // nvmlProcessInfo_v2_t / nvmlProcessInfo_v1_t, pid at 0, usedGpuMemory at 8
         for (int attempt = 0; attempt < 3; attempt++) {
             count.putInt(0, procs.capacity() / stride);
-            int r = v2 ? NvmlNative.ProcessesV2.nvmlDeviceGetComputeRunningProcesses_v2(handle, countAddress, procsAddress)
-                    : NvmlNative.ProcessesV1.nvmlDeviceGetComputeRunningProcesses(handle, countAddress, procsAddress);
+            int r = call(v2 ? NvmlNative.ProcessesV2.nvmlDeviceGetComputeRunningProcesses_v2(handle, countAddress, procsAddress)
+                    : NvmlNative.ProcessesV1.nvmlDeviceGetComputeRunningProcesses(handle, countAddress, procsAddress));
             if (r == NvmlNative.ERROR_INSUFFICIENT_SIZE) {
                 // processes started between the calls: grow and ask again
                 procs = ByteBuffer.allocateDirect(24 * (count.getInt(0) + 8)).order(ByteOrder.nativeOrder());
                 procsAddress = address(procs);
                 continue;
             }
-            if (!ok(r, "procs")) return null;
+            if (!ok(r, F_PROCS, "procs")) return null;
             int n = count.getInt(0);
             if (n == 0) return List.of();
             List<GpuSample.GpuProcess> list = new ArrayList<>(n);
@@ -215,18 +266,23 @@ public final class NvmlDevice {
         return null;
     }
 
-    private Integer intField(int r, String field) {
-        return ok(r, field) ? out.getInt(0) : null;
+    private Integer intField(int r, int bit, String field) {
+        return ok(call(r), bit, field) ? out.getInt(0) : null;
     }
 
-    private Long longField(int r, String field) {
-        return ok(r, field) ? out.getLong(0) : null;
+    private Long longField(int r, int bit, String field) {
+        return ok(call(r), bit, field) ? out.getLong(0) : null;
     }
 
-    private boolean ok(int r, String field) {
+    private boolean ok(int r, int bit, String field) {
         if (r == NvmlNative.SUCCESS) return true;
         if (r == NvmlNative.ERROR_GPU_IS_LOST) lost = true;
-        error(field, nvml.errorString(r));
+        String message = nvml.errorString(r);
+        if (r == NvmlNative.ERROR_NOT_SUPPORTED && bit != 0) {
+            unsupported |= bit; // the answer holds while the driver is loaded: stop asking
+            notSupported = message;
+        }
+        error(field, message);
         return false;
     }
 

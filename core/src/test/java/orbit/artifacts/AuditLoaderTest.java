@@ -108,6 +108,42 @@ class AuditLoaderTest {
     }
 
     @Test
+    void aBadLineDeepInALargeFileCostsOnlyThatLine() throws Exception {
+        Path f = dir.resolve("big.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= 40000; i++) {
+            if (i == 20000) sb.append("{\"ts\":\"2026-11-28T18:01:02.000Z\",\"gpu\":0,\"mem_used_mib\":12{{{\n");
+            else if (i == 20001) sb.append("\n");
+            else if (i == 25000) sb.append("{\"ts\":\"2026-11-28T18:01:03.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":3,\"xid\":48}\n");
+            else if (i == 30000) sb.append("{\"gpu\":1,\n\"mem_used_mib\":5}\n"); // one object over lines 30000-30001
+            else if (i == 30001) continue;
+            else sb.append(sample("2026-11-28T18:01:01.000Z", i % 8, i)).append('\n');
+        }
+        Files.writeString(f, sb);
+        Audit a = AuditLoader.load(f);
+        assertEquals(40000 - 5, a.samples().rowCount());
+        assertEquals(java.util.List.of(20000L, 30000L, 30001L), a.report().corruptLineNumbers());
+        assertEquals(19999, a.samples().intColumn("mem_used_mib").get(19998));
+        assertEquals(20002, a.samples().intColumn("mem_used_mib").get(19999), "the row after the bad and the blank line");
+        assertEquals(39999, a.samples().intColumn("mem_used_mib").get(a.samples().rowCount() - 2));
+        assertEquals(1, a.events().rowCount());
+        assertEquals(48, ((Number) a.events().column("xid").get(0)).intValue());
+        assertNull(a.report().truncated());
+    }
+
+    @Test
+    void twoObjectsOnOneLineOrALoneCarriageReturnKeepLineNumbersExact() throws Exception {
+        Path f = dir.resolve("cr.jsonl");
+        Files.writeString(f, sample("2026-11-28T18:01:01.000Z", 0, 1) + "\r\n"
+                + sample("2026-11-28T18:01:02.000Z", 0, 2) + " " + sample("2026-11-28T18:01:02.000Z", 1, 2) + "\n"
+                + sample("2026-11-28T18:01:03.000Z", 0, 3) + "\r" + sample("2026-11-28T18:01:04.000Z", 0, 4) + "\n"
+                + "[1,2]\n" + sample("2026-11-28T18:01:05.000Z", 0, 5) + "\n");
+        Audit a = AuditLoader.load(f);
+        assertEquals(java.util.List.of(2L, 5L), a.report().corruptLineNumbers());
+        assertEquals(java.util.List.of(1, 3, 4, 5), a.samples().intColumn("mem_used_mib").asList());
+    }
+
+    @Test
     void missingFileIsOneLineWithAFix() {
         var e = assertThrows(orbit.OrbitException.class, () -> AuditLoader.load(dir.resolve("nope.jsonl")));
         assertFalse(e.getMessage().contains("\n"));

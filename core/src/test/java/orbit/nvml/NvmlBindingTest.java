@@ -92,6 +92,22 @@ class NvmlBindingTest {
             assertEquals("Insufficient Permissions", s.errors().get("power_w"));
             assertNotNull(s.utilGpu(), "the other fields are still read");
             assertNotNull(s.tempC());
+
+            // a NOT_SUPPORTED answer is remembered: the next samples say the same without asking again,
+            // while a field that failed otherwise is asked again every time
+            NvmlDevice d = nvml.devices().get(0);
+            long before = d.calls();
+            GpuSample again = d.read();
+            long perSample = d.calls() - before;
+            assertEquals(s.errors(), again.errors());
+            assertNull(again.eccCorrected());
+            assertNull(again.procs());
+            assertNull(again.powerW());
+            GpuSample third = d.read();
+            assertEquals(s.errors(), third.errors());
+            assertEquals(perSample, d.calls() - before - perSample, "steady state: the same calls every sample");
+            // 17 calls on a first sample; not again: 2 ECC counters, energy, processes (refused), the power limit (read once a minute)
+            assertEquals(12, perSample);
         }
     }
 
