@@ -46,9 +46,6 @@ public final class NvmlDevice {
     private int unsupported;
     private String notSupported;
 
-    private static final int LIMIT_EVERY = 60;
-    private long limitMilliwatts = -1;
-    private int limitCountdown;
 
     // errors of the read in progress; allocated only when a field fails
     private Map<String, String> errors;
@@ -167,20 +164,13 @@ public final class NvmlDevice {
     }
 
     /**
-     * The enforced power limit changes only when someone sets a new cap, so it is read on the first sample and
-     * then every {@link #LIMIT_EVERY} samples (once a minute at 1 Hz), and again after any failed read.
+     * The enforced power limit, read on every sample: a cap set by the host's owner mid-run is evidence for power
+     * throttling, and the audit must show it the second it happened (one call, well under a microsecond).
      */
     private Double powerLimit() {
-        if (--limitCountdown <= 0 || limitMilliwatts < 0) {
-            if (skipped(F_LIMIT, "power_limit_w")) return null;
-            if (ok(call(NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, outAddress)), F_LIMIT, "power_limit_w")) {
-                limitMilliwatts = uint();
-                limitCountdown = LIMIT_EVERY;
-            } else {
-                limitMilliwatts = -1;
-            }
-        }
-        return limitMilliwatts < 0 ? null : limitMilliwatts / 1000.0;
+        if (skipped(F_LIMIT, "power_limit_w")) return null;
+        if (!ok(call(NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, outAddress)), F_LIMIT, "power_limit_w")) return null;
+        return uint() / 1000.0;
     }
 
     /** NVML calls this device has made: the benchmark reports calls per snapshot from it. */
