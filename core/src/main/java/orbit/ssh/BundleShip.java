@@ -1,0 +1,437 @@
+package orbit.ssh;
+
+import orbit.OrbitException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Pushes what the execution plane needs (job.json, inputs/, scripts/) to a remote directory, by content:
+ * a file whose size and sha256 already match the remote copy is not sent. Files go as tar streams over
+ * exec channels (GNU tar extracts on the host), on several connections at once for large pushes.
+ * An interrupted push resumes: whole files already there match and are skipped.
+ */
+public final class BundleShip {
+    /** The parts of a bundle the control plane owns and ships; runtime/ and artifacts/ flow the other way. */
+    public static final List<String> SHIPPED = List.of("job.json", "inputs", "scripts");
+    static final Duration LIST_TIMEOUT = Duration.ofMinutes(2);
+
+    public record Progress(long bytesSent, long bytesToSend, int filesSent, int filesToSend, Duration elapsed) {
+        public double mibPerSecond() {
+            double s = Math.max(1e-3, elapsed.toNanos() / 1e9);
+            return bytesSent / (1024.0 * 1024.0) / s;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("shipping %d/%d files, %.1f/%.1f MiB at %.0f MiB/s", filesSent, filesToSend,
+                    bytesSent / 1048576.0, bytesToSend / 1048576.0, mibPerSecond());
+        }
+    }
+
+    public record Report(String remoteDir, int files, int filesSent, int filesSkipped, long bytes, long bytesSent,
+                         int hashedRemotely, List<String> skippedLinks, Duration took) {
+        @Override
+        public String toString() {
+            return String.format("shipped %d of %d files (%.1f of %.1f MiB) to %s in %.2f s; %d unchanged%s",
+                    filesSent, files, bytesSent / 1048576.0, bytes / 1048576.0, remoteDir, took.toNanos() / 1e9, filesSkipped,
+                    skippedLinks.isEmpty() ? "" : "; symlinks not shipped: " + skippedLinks);
+        }
+    }
+
+    record LocalFile(String path, Path file, long size, long mtimeNs, int mode) {}
+
+    record RemoteFile(long size, String mtime) {}
+
+    private final Transport transport;
+    private final Path bundleDir;
+    private final String remoteDir;
+    private int streams = 0;
+    private Consumer<Progress> progress = p -> {};
+
+    public BundleShip(Transport transport, Path bundleDir, String remoteDir) {
+        this.transport = transport;
+        this.bundleDir = bundleDir;
+        this.remoteDir = remoteDir;
+    }
+
+    /** Called with progress a few times a second from the sending threads. */
+    public BundleShip onProgress(Consumer<Progress> listener) {
+        this.progress = listener;
+        return this;
+    }
+
+    /** Parallel connections for the transfer; 0 picks by size. */
+    public BundleShip streams(int n) {
+        this.streams = n;
+        return this;
+    }
+
+    public static String defaultRemoteDir(String bundleName) {
+        return "~/orbit/bundles/" + bundleName;
+    }
+
+    public Report push() {
+        long t0 = System.nanoTime();
+        Path runtime = bundleDir.resolve("runtime");
+        String remoteKey = transport.address() + ":" + remoteDir;
+        ShipState state = ShipState.load(runtime, remoteKey);
+        List<String> links = new ArrayList<>();
+        List<LocalFile> local = listLocal(links);
+        Map<String, RemoteFile> remote = listRemote(true);
+
+        List<LocalFile> toSend = new ArrayList<>();
+        List<LocalFile> toHash = new ArrayList<>();
+        Map<String, ShipState.Entry> next = new HashMap<>();
+        for (LocalFile f : local) {
+            RemoteFile r = remote.get(f.path());
+            ShipState.Entry e = state.files().get(f.path());
+            if (r == null || r.size() != f.size()) {
+                toSend.add(f);
+            } else if (e != null && e.size() == f.size() && e.mtimeNs() == f.mtimeNs() && r.mtime().equals(e.remoteMtime())) {
+                next.put(f.path(), e); // both sides untouched since they were known equal
+            } else {
+                toHash.add(f);
+            }
+        }
+        if (!toHash.isEmpty()) {
+            List<String> remoteSums = remoteSha256(toHash);
+            for (int i = 0; i < toHash.size(); i++) {
+                LocalFile f = toHash.get(i);
+                String sha = sha256(f.file());
+                if (sha.equals(remoteSums.get(i))) {
+                    next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), sha, remote.get(f.path()).mtime()));
+                } else {
+                    toSend.add(f);
+                }
+            }
+        }
+        long bytes = local.stream().mapToLong(LocalFile::size).sum();
+        long bytesToSend = toSend.stream().mapToLong(LocalFile::size).sum();
+        Map<String, String> sentSums = new java.util.concurrent.ConcurrentHashMap<>();
+        if (!toSend.isEmpty()) {
+            send(toSend, bytesToSend, sentSums, t0);
+            Map<String, RemoteFile> after = listRemote(false);
+            for (LocalFile f : toSend) {
+                RemoteFile r = after.get(f.path());
+                if (r == null || r.size() != f.size()) {
+                    throw new OrbitException(f.path() + " did not arrive whole on " + transport.address() + ": run the push again (it resumes)");
+                }
+                next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), sentSums.get(f.path()), r.mtime()));
+            }
+        }
+        new ShipState(ShipState.SCHEMA, remoteKey, next).save(runtime);
+        return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, bytesToSend,
+                toHash.size(), links, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private List<LocalFile> listLocal(List<String> links) {
+        List<LocalFile> out = new ArrayList<>();
+        for (String top : SHIPPED) {
+            Path start = bundleDir.resolve(top);
+            if (!Files.exists(start, LinkOption.NOFOLLOW_LINKS)) continue;
+            try (Stream<Path> walk = Files.walk(start)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    String rel = bundleDir.relativize(p).toString().replace('\\', '/');
+                    if (Files.isSymbolicLink(p)) {
+                        links.add(rel);
+                        continue;
+                    }
+                    PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isRegularFile()) continue;
+                    out.add(new LocalFile(rel, p, a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), mode(a.permissions())));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + start, e);
+            }
+        }
+        out.sort(Comparator.comparing(LocalFile::path));
+        return out;
+    }
+
+    private static int mode(Set<PosixFilePermission> perms) {
+        int m = 0;
+        for (PosixFilePermission p : perms) m |= 1 << (8 - p.ordinal());
+        return m;
+    }
+
+    /** One exec: make the layout, then list size, mtime and path of every shipped file, NUL-separated. */
+    private Map<String, RemoteFile> listRemote(boolean makeLayout) {
+        String d = RemoteShell.dir(remoteDir);
+        String cmd = (makeLayout ? "mkdir -p " + d + "/runtime " + d + "/artifacts && " : "")
+                + "cd " + d + " && { find job.json inputs scripts -type f -printf '%s %T@ %p\\0' 2>/dev/null; true; }";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = transport.exec(cmd, null, in -> in.transferTo(out), err, LIST_TIMEOUT);
+        if (rc != 0) {
+            throw new OrbitException("cannot prepare " + remoteDir + " on " + transport.address() + ": " + err.toString(StandardCharsets.UTF_8).strip());
+        }
+        Map<String, RemoteFile> map = new HashMap<>();
+        for (String rec : out.toString(StandardCharsets.UTF_8).split("\0")) {
+            if (rec.isEmpty()) continue;
+            int a = rec.indexOf(' ');
+            int b = rec.indexOf(' ', a + 1);
+            if (a < 0 || b < 0) continue;
+            map.put(rec.substring(b + 1), new RemoteFile(Long.parseLong(rec.substring(0, a)), rec.substring(a + 1, b)));
+        }
+        return map;
+    }
+
+    /** sha256 of each file on the host, in order, in one exec. */
+    private List<String> remoteSha256(List<LocalFile> files) {
+        ByteArrayOutputStream names = new ByteArrayOutputStream();
+        for (LocalFile f : files) {
+            names.writeBytes(f.path().getBytes(StandardCharsets.UTF_8));
+            names.write(0);
+        }
+        String cmd = "cd " + RemoteShell.dir(remoteDir) + " && xargs -0 sha256sum --";
+        Transport.Result r = transport.run(cmd, names.toByteArray(), LIST_TIMEOUT);
+        List<String> sums = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            if (line.isEmpty()) continue;
+            String l = line.startsWith("\\") ? line.substring(1) : line;
+            sums.add(l.length() >= 64 ? l.substring(0, 64) : "");
+        }
+        while (sums.size() < files.size()) sums.add("");
+        return sums;
+    }
+
+    /** Large files are cut into ranges of this size so several connections can carry one file. */
+    static final long CHUNK = 64L << 20;
+    static final String PART = ".orbit-part";
+
+    /** One piece of work for one connection: a tar of whole files, or one byte range of a large file. */
+    sealed interface Unit permits TarUnit, RangeUnit {}
+
+    record TarUnit(List<LocalFile> files) implements Unit {}
+
+    record RangeUnit(LocalFile file, long offset, long length) implements Unit {}
+
+    private void send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
+        List<LocalFile> large = files.stream().filter(f -> f.size() > CHUNK).toList();
+        List<LocalFile> whole = files.stream().filter(f -> f.size() <= CHUNK).toList();
+        java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (LocalFile f : large) {
+            for (long off = 0; off < f.size(); off += CHUNK) queue.add(new RangeUnit(f, off, Math.min(CHUNK, f.size() - off)));
+        }
+        List<LocalFile> batch = new ArrayList<>();
+        long batchBytes = 0;
+        for (LocalFile f : whole) {
+            batch.add(f);
+            batchBytes += f.size() + 512;
+            if (batchBytes >= CHUNK) {
+                queue.add(new TarUnit(batch));
+                batch = new ArrayList<>();
+                batchBytes = 0;
+            }
+        }
+        if (!batch.isEmpty()) queue.add(new TarUnit(batch));
+        int n = streams > 0 ? streams : bytesToSend >= (256L << 20) ? 4 : bytesToSend >= (32L << 20) ? 2 : 1;
+        n = Math.max(1, Math.min(n, queue.size()));
+
+        if (!large.isEmpty()) prepareParts(large);
+        AtomicLong sent = new AtomicLong();
+        AtomicLong sentFiles = new AtomicLong();
+        AtomicLong lastReport = new AtomicLong();
+        Runnable report = () -> {
+            long now = System.nanoTime();
+            long last = lastReport.get();
+            if (now - last > 200_000_000L && lastReport.compareAndSet(last, now)) {
+                progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(now - t0)));
+            }
+        };
+        Map<String, AtomicLong> rangesLeft = new HashMap<>();
+        for (LocalFile f : large) rangesLeft.put(f.path(), new AtomicLong((f.size() + CHUNK - 1) / CHUNK));
+        java.util.function.Consumer<Transport> worker = t -> {
+            for (Unit u; (u = queue.poll()) != null; ) {
+                if (u instanceof TarUnit tu) {
+                    sendTar(t, tu.files(), sums, sent, sentFiles, report);
+                } else if (u instanceof RangeUnit ru) {
+                    sendRange(t, ru, sent, report);
+                    if (rangesLeft.get(ru.file().path()).decrementAndGet() == 0) sentFiles.incrementAndGet();
+                }
+            }
+        };
+        if (n == 1) {
+            worker.accept(transport);
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(n);
+            List<Transport> extra = java.util.Collections.synchronizedList(new ArrayList<>());
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    boolean first = i == 0;
+                    futures.add(pool.submit(() -> {
+                        Transport t = first ? transport : transport.another();
+                        if (!first) extra.add(t);
+                        worker.accept(t);
+                    }));
+                }
+                for (Future<?> f : futures) f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OrbitException("push interrupted: run it again, it resumes");
+            } finally {
+                pool.shutdownNow();
+                extra.forEach(Transport::close);
+            }
+        }
+        if (!large.isEmpty()) finishParts(large);
+        progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(System.nanoTime() - t0)));
+    }
+
+    /** Ranges land in PATH.orbit-part (so a half-sent file never carries the real name); start it empty. */
+    private void prepareParts(List<LocalFile> large) {
+        StringBuilder cmd = new StringBuilder("cd " + RemoteShell.dir(remoteDir));
+        for (LocalFile f : large) {
+            String part = RemoteShell.quote(f.path() + PART);
+            cmd.append(" && mkdir -p -- \"$(dirname -- ").append(part).append(")\" && rm -f -- ").append(part);
+        }
+        Transport.Result r = transport.run(cmd.toString(), LIST_TIMEOUT);
+        if (!r.ok()) throw new OrbitException("cannot prepare large files on " + transport.address() + ": " + r.stderr().strip());
+    }
+
+    /** Gives each assembled file its size, mode and mtime, then its real name. */
+    private void finishParts(List<LocalFile> large) {
+        StringBuilder cmd = new StringBuilder("cd " + RemoteShell.dir(remoteDir));
+        for (LocalFile f : large) {
+            String part = RemoteShell.quote(f.path() + PART);
+            long sec = Math.floorDiv(f.mtimeNs(), 1_000_000_000L);
+            long ns = Math.floorMod(f.mtimeNs(), 1_000_000_000L);
+            cmd.append(" && truncate -s ").append(f.size()).append(" -- ").append(part)
+                    .append(" && chmod ").append(Integer.toOctalString(f.mode())).append(" -- ").append(part)
+                    .append(" && touch -d ").append(String.format("@%d.%09d", sec, ns)).append(" -- ").append(part)
+                    .append(" && mv -f -- ").append(part).append(' ').append(RemoteShell.quote(f.path()));
+        }
+        Transport.Result r = transport.run(cmd.toString(), LIST_TIMEOUT);
+        if (!r.ok()) throw new OrbitException("cannot finish large files on " + transport.address() + ": " + r.stderr().strip());
+    }
+
+    private void sendRange(Transport t, RangeUnit u, AtomicLong sent, Runnable report) {
+        String cmd = "cd " + RemoteShell.dir(remoteDir) + " && dd of=" + RemoteShell.quote(u.file().path() + PART)
+                + " bs=1M seek=" + u.offset() + " oflag=seek_bytes conv=notrunc status=none";
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = t.exec(cmd, stdin -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            try (FileChannel ch = FileChannel.open(u.file().file(), StandardOpenOption.READ)) {
+                long pos = u.offset();
+                long end = u.offset() + u.length();
+                while (pos < end) {
+                    buf.clear();
+                    if (end - pos < buf.capacity()) buf.limit((int) (end - pos));
+                    int n = ch.read(buf, pos);
+                    if (n < 0) throw new OrbitException(u.file().path() + " shrank while it was being shipped: run the push again");
+                    stdin.write(buf.array(), 0, n);
+                    pos += n;
+                    sent.addAndGet(n);
+                    report.run();
+                }
+            }
+        }, null, err, Duration.ofHours(12));
+        if (rc != 0) {
+            throw new OrbitException("writing " + u.file().path() + " on " + t.address() + " failed (" + err.toString(StandardCharsets.UTF_8).strip()
+                    + "): check free disk space on the host and run the push again (it resumes)");
+        }
+    }
+
+    private void sendTar(Transport t, List<LocalFile> files, Map<String, String> sums, AtomicLong sent, AtomicLong sentFiles, Runnable report) {
+        String cmd = "cd " + RemoteShell.dir(remoteDir) + " && tar -xf - --no-same-owner";
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = t.exec(cmd, stdin -> writeTar(stdin, files, sums, sent, sentFiles, report), null, err, Duration.ofHours(12));
+        if (rc != 0) {
+            throw new OrbitException("tar on " + t.address() + " failed (" + err.toString(StandardCharsets.UTF_8).strip()
+                    + "): check free disk space on the host and run the push again (it resumes)");
+        }
+    }
+
+    private static void writeTar(OutputStream stdin, List<LocalFile> files, Map<String, String> sums, AtomicLong sent, AtomicLong sentFiles, Runnable report) throws IOException {
+        MessageDigest md = newSha256();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(stdin, 1 << 20), 512 * 64)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            tar.setAddPaxHeadersForNonAsciiNames(true);
+            for (LocalFile f : files) {
+                TarArchiveEntry e = new TarArchiveEntry(f.path());
+                e.setSize(f.size());
+                e.setMode(f.mode());
+                e.setModTime(java.nio.file.attribute.FileTime.from(f.mtimeNs(), TimeUnit.NANOSECONDS));
+                tar.putArchiveEntry(e);
+                md.reset();
+                long left = f.size();
+                try (FileChannel ch = FileChannel.open(f.file(), StandardOpenOption.READ)) {
+                    while (left > 0) {
+                        buf.clear();
+                        if (left < buf.capacity()) buf.limit((int) left);
+                        int n = ch.read(buf);
+                        if (n < 0) throw new OrbitException(f.path() + " shrank while it was being shipped: run the push again");
+                        md.update(buf.array(), 0, n);
+                        tar.write(buf.array(), 0, n);
+                        left -= n;
+                        sent.addAndGet(n);
+                        report.run();
+                    }
+                }
+                tar.closeArchiveEntry();
+                sums.put(f.path(), HexFormat.of().formatHex(md.digest()));
+                sentFiles.incrementAndGet();
+            }
+            tar.finish();
+        }
+    }
+
+    static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(Path file) {
+        MessageDigest md = newSha256();
+        byte[] b = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(b)) > 0) md.update(b, 0, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
