@@ -1,0 +1,62 @@
+package orbit.launch;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import orbit.OrbitException;
+import orbit.bundle.AtomicFile;
+import orbit.bundle.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * runtime/last_run.json (schema orbit.run.v1): the state of the latest run of a bundle. The generated
+ * launch.sh writes it at every transition it makes; the control side writes it only for what the
+ * script cannot say itself (cancelled after SIGKILL, lost).
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonPropertyOrder({"schema_version", "run_id", "target", "state", "host", "pid", "pgid", "pid_start_ticks",
+        "started_at", "ended_at", "exit_code", "signal", "last_heartbeat", "job_sha256", "reason"})
+public record LastRun(
+        @JsonProperty("schema_version") String schemaVersion,
+        @JsonProperty("run_id") String runId,
+        @JsonProperty("target") String target,
+        @JsonProperty("state") RunState state,
+        @JsonProperty("host") String host,
+        @JsonProperty("pid") Long pid,
+        @JsonProperty("pgid") Long pgid,
+        @JsonProperty("pid_start_ticks") String pidStartTicks,
+        @JsonProperty("started_at") String startedAt,
+        @JsonProperty("ended_at") String endedAt,
+        @JsonProperty("exit_code") Integer exitCode,
+        @JsonProperty("signal") String signal,
+        @JsonProperty("last_heartbeat") String lastHeartbeat,
+        @JsonProperty("job_sha256") String jobSha256,
+        @JsonProperty("reason") String reason) {
+
+    public static final String SCHEMA = "orbit.run.v1";
+    public static final String FILE = "last_run.json";
+
+    public static Optional<LastRun> read(Path runtimeDir) {
+        Path file = runtimeDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        try {
+            return Optional.of(Json.MAPPER.readValue(Files.readAllBytes(file), LastRun.class));
+        } catch (IOException e) {
+            throw new OrbitException("runtime/" + FILE + " is unreadable (" + e.getMessage().lines().findFirst().orElse("") + "): inspect " + file);
+        }
+    }
+
+    public void write(Path runtimeDir) {
+        AtomicFile.writeJson(runtimeDir.resolve(FILE), this);
+    }
+
+    /** The same run, ended by the control side (the script could not say so itself). */
+    public LastRun ended(RunState newState, String endedAt, String signal, String reason, String heartbeat) {
+        return new LastRun(schemaVersion, runId, target, newState, host, pid, pgid, pidStartTicks, startedAt,
+                endedAt, exitCode, signal, heartbeat == null ? lastHeartbeat : heartbeat, jobSha256, reason);
+    }
+}

@@ -1,0 +1,198 @@
+package orbit.launch;
+
+import orbit.bundle.Bundle;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** A run on this machine, known only through its bundle's files and /proc. */
+final class LocalRunHandle implements RunHandle {
+    private static final long POLL_MS = 200;
+
+    private final Bundle bundle;
+    private final String runId;
+
+    LocalRunHandle(Bundle bundle, String runId) {
+        this.bundle = bundle;
+        this.runId = runId;
+    }
+
+    @Override
+    public Bundle bundle() {
+        return bundle;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    /** runtime/ of this run: the live one, or runtime/runs/RUN_ID/ once a later launch archived it. */
+    private Path runtimeDir() {
+        Path archived = bundle.runtimeDir().resolve("runs").resolve(runId);
+        return Files.isDirectory(archived) ? archived : bundle.runtimeDir();
+    }
+
+    private boolean archived() {
+        return !runtimeDir().equals(bundle.runtimeDir());
+    }
+
+    private LastRun read() {
+        return LastRun.read(runtimeDir()).orElseThrow(() -> new orbit.OrbitException(
+                "run " + runId + " of " + bundle.name() + " has no runtime/last_run.json: launch it with `orbit launch " + bundle.name() + "`"));
+    }
+
+    @Override
+    public RunStatus status() {
+        LastRun run = read();
+        boolean alive = ProcessTable.alive(run.pid(), run.pidStartTicks());
+        if (!run.state().terminal() && !alive) {
+            run = read(); // the script may have finalized between the two reads
+            if (!run.state().terminal()) run = markLost(run);
+        }
+        return new RunStatus(bundle.name(), run, alive, heartbeat());
+    }
+
+    private LastRun markLost(LastRun run) {
+        String hb = heartbeat();
+        LastRun lost = run.ended(RunState.LOST, Instant.now().toString(), null,
+                "process " + run.pid() + " vanished in state " + run.state().wire() + " without finalizing"
+                        + (hb == null ? "" : " (last heartbeat " + hb + ")"), hb);
+        lost.write(runtimeDir());
+        if (!archived()) writeManifest();
+        return lost;
+    }
+
+    private String heartbeat() {
+        try {
+            Path hb = runtimeDir().resolve("heartbeat");
+            return Files.isRegularFile(hb) ? Files.readString(hb).strip() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public RunStatus waitFor(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RunStatus st = status();
+        while (!st.state().terminal() && System.nanoTime() < deadline) {
+            Thread.sleep(POLL_MS);
+            st = status();
+        }
+        return st;
+    }
+
+    @Override
+    public RunStatus cancel(Duration grace) throws InterruptedException {
+        LastRun run = read();
+        if (run.state().terminal() || !ProcessTable.alive(run.pid(), run.pidStartTicks())) return status();
+        long pgid = run.pgid() != null ? run.pgid() : run.pid();
+        ProcessTable.signalGroup(pgid, "TERM");
+        boolean gone = awaitGroupGone(pgid, grace);
+        String how = "SIGTERM";
+        if (!gone) {
+            ProcessTable.signalGroup(pgid, "KILL");
+            awaitGroupGone(pgid, Duration.ofSeconds(10));
+            how = "SIGKILL";
+        }
+        run = read();
+        if (!run.state().terminal()) {
+            String hb = heartbeat();
+            run.ended(RunState.CANCELLED, Instant.now().toString(), how,
+                    "cancelled: process group " + pgid + " killed with " + how + " after a grace of " + grace.toSeconds() + "s", hb)
+                    .write(runtimeDir());
+            if (!archived()) writeManifest();
+        }
+        return status();
+    }
+
+    private static boolean awaitGroupGone(long pgid, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!ProcessTable.group(pgid).isEmpty()) {
+            if (System.nanoTime() >= deadline) return false;
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /** The manifest is written by the script (one implementation); here only when the script could not. */
+    private void writeManifest() {
+        Path launch = bundle.scriptsDir().resolve(ScriptGenerator.LAUNCH);
+        if (!Files.isRegularFile(launch)) return;
+        try {
+            Process p = new ProcessBuilder("bash", launch.toString(), "--manifest")
+                    .directory(bundle.path().toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run scripts/launch.sh --manifest", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Path surfacePath(LogSurface surface) {
+        Path live = surface.in(bundle);
+        if (!archived()) return live;
+        Path area = surface.relative().startsWith("runtime/") ? bundle.runtimeDir() : bundle.artifactsDir();
+        return area.resolve("runs").resolve(runId).resolve(live.getFileName());
+    }
+
+    @Override
+    public List<String> logs(LogSurface surface, int lines) {
+        Path file = surfacePath(surface);
+        if (!Files.isRegularFile(file)) return List.of();
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return new ArrayList<>(all.subList(Math.max(0, all.size() - Math.max(0, lines)), all.size()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    @Override
+    public void follow(LogSurface surface, PrintWriter out, BooleanSupplier stop) throws InterruptedException {
+        Path file = surfacePath(surface);
+        long offset = 0;
+        boolean ended = false;
+        while (!stop.getAsBoolean()) {
+            long before = offset;
+            offset = copyFrom(file, offset, out);
+            if (ended && offset == before) return; // one last read after the run ended, then stop
+            ended = status().state().terminal();
+            if (!ended) Thread.sleep(POLL_MS);
+        }
+    }
+
+    private static long copyFrom(Path file, long offset, PrintWriter out) {
+        if (!Files.isRegularFile(file)) return offset;
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long len = raf.length();
+            if (len <= offset) return offset;
+            byte[] buf = new byte[(int) Math.min(len - offset, 1 << 20)];
+            raf.seek(offset);
+            raf.readFully(buf);
+            out.print(new String(buf, StandardCharsets.UTF_8));
+            out.flush();
+            return offset + buf.length;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    @Override
+    public void sync() {
+        // the run writes straight into this bundle: nothing to bring back
+    }
+}

@@ -1,0 +1,56 @@
+package orbit.launch;
+
+import orbit.bundle.Bundle;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** One run of a bundle. Every answer comes from the bundle's files (state on disk is the API). */
+public interface RunHandle {
+    Bundle bundle();
+
+    String runId();
+
+    /** The current state; a run whose process vanished without finalizing is recorded as {@code lost} here. */
+    RunStatus status();
+
+    /** Blocks until the run ends or the timeout passes; returns the status at that moment. */
+    RunStatus waitFor(Duration timeout) throws InterruptedException;
+
+    /** SIGTERM to the run's whole process group, SIGKILL after {@code grace}; the run ends {@code cancelled}. */
+    RunStatus cancel(Duration grace) throws InterruptedException;
+
+    /** The last {@code lines} lines of one log surface (empty when it does not exist yet). */
+    List<String> logs(LogSurface surface, int lines);
+
+    /** Copies a log surface to {@code out} as it grows until the run ends or {@code stop} says so. */
+    void follow(LogSurface surface, PrintWriter out, BooleanSupplier stop) throws InterruptedException;
+
+    /** Brings runtime/ and artifacts/ to the control side. Nothing to do for a local run. */
+    void sync();
+
+    /** The log files a person reads, in decision-tree order. */
+    enum LogSurface {
+        RUNTIME("runtime/runtime.log"),
+        PRECHECK("artifacts/runtime-precheck.log"),
+        TRAINING("artifacts/training.log"),
+        GPU("artifacts/nvml-audit.jsonl");
+
+        private final String relative;
+
+        LogSurface(String relative) {
+            this.relative = relative;
+        }
+
+        public Path in(Bundle bundle) {
+            return bundle.path().resolve(relative);
+        }
+
+        public String relative() {
+            return relative;
+        }
+    }
+}

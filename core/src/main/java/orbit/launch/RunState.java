@@ -1,0 +1,28 @@
+package orbit.launch;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.Locale;
+
+/** Where a run is: staged → probing → prechecking → running → one of the terminal states. */
+public enum RunState {
+    STAGED, PROBING, PRECHECKING, RUNNING, SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST;
+
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static RunState of(String wire) {
+        return valueOf(wire.toUpperCase(Locale.ROOT));
+    }
+
+    public boolean terminal() {
+        return switch (this) {
+            case SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,235 @@
+"""ORBIT runtime precheck: did the critical dependencies resolve to what we meant?
+
+Run by scripts/launch.sh with the job's interpreter, in the job's working directory and environment,
+so the import path is the one training will see. Writes artifacts/runtime-precheck.log (read this first)
+and artifacts/precheck.json (orbit.precheck.v1, the same facts), and artifacts/pip-freeze.txt when pip
+exists. Exit 0 when every critical dependency imports and the staged fork (if any) is the one imported;
+exit 1 otherwise, and training is not started. Standard library only.
+"""
+import datetime
+import hashlib
+import importlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import traceback
+
+SKIP_DIRS = {"__pycache__"}
+SKIP_SUFFIXES = (".pyc", ".pyo")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tree_files(root):
+    """Relative POSIX paths of the files under root, sorted, without bytecode caches."""
+    root = pathlib.Path(root)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in filenames:
+            if name.endswith(SKIP_SUFFIXES):
+                continue
+            out.append(pathlib.Path(dirpath, name).relative_to(root).as_posix())
+    return sorted(out)
+
+
+def digest_listing(pairs):
+    """The aggregate digest: sha256 over "<path>\\0<sha256>\\n" for each file, in path order."""
+    h = hashlib.sha256()
+    for rel, digest in sorted(pairs):
+        h.update(rel.encode("utf-8") + b"\0" + digest.encode("ascii") + b"\n")
+    return h.hexdigest()
+
+
+def module_location(module):
+    """(file, root): the resolved __file__ and the directory (package) or file (module) it stands for."""
+    f = getattr(module, "__file__", None)
+    paths = list(getattr(module, "__path__", []) or [])
+    if f:
+        file = pathlib.Path(f).resolve()
+        return file, (file.parent if paths else file)
+    if paths:  # namespace package
+        root = pathlib.Path(paths[0]).resolve()
+        return root, root
+    return None, None
+
+
+def files_sha256(root):
+    if root is None:
+        return None
+    if root.is_file():
+        return sha256_file(root)
+    return digest_listing((rel, sha256_file(root / rel)) for rel in tree_files(root))
+
+
+def version_of(name, module):
+    v = getattr(module, "__version__", None)
+    if v is not None:
+        return str(v)
+    try:
+        from importlib import metadata
+        return metadata.version(name)
+    except Exception:
+        return "unknown"
+
+
+def check_dep(name, log):
+    entry = {"name": name, "ok": False, "version": None, "path": None, "files_sha256": None, "error": None}
+    try:
+        module = importlib.import_module(name)
+    except BaseException as e:  # an import may raise anything, even SystemExit
+        entry["error"] = "%s: %s" % (type(e).__name__, e)
+        log("%s runtime import FAILED: %s" % (name, entry["error"]))
+        return entry, None
+    file, root = module_location(module)
+    entry.update(ok=True, version=version_of(name, module), path=str(file) if file else None,
+                 files_sha256=files_sha256(root))
+    log("%s runtime import ok: version=%s path=%s" % (name, entry["version"], entry["path"]))
+    log("%s files sha256=%s (over %s)" % (name, entry["files_sha256"], root))
+    return entry, module
+
+
+def check_fork(bundle, fork, log):
+    fork_root = (bundle / "inputs" / fork["path"]).resolve()
+    module_name = fork["module"]
+    expected = fork_root / pathlib.Path(*module_name.split("."))
+    result = {"module": module_name, "expected_path": str(expected), "resolved_path": None,
+              "manifest": None, "ok": False, "mismatches": []}
+    mismatches = result["mismatches"]
+    manifest_file = fork_root / "FORK_MANIFEST.json"
+    manifest = None
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        result["manifest"] = {"path": str(manifest_file), "repository": manifest.get("upstream", {}).get("repository"),
+                              "commit": manifest.get("upstream", {}).get("commit"),
+                              "files_sha256": manifest.get("files_sha256")}
+        if manifest.get("module") != module_name:
+            mismatches.append("FORK MISMATCH: FORK_MANIFEST.json names module %s, job.json names %s"
+                              % (manifest.get("module"), module_name))
+    except FileNotFoundError:
+        mismatches.append("FORK MISMATCH: no FORK_MANIFEST.json at %s" % manifest_file)
+    except Exception as e:
+        mismatches.append("FORK MISMATCH: FORK_MANIFEST.json unreadable: %s: %s" % (type(e).__name__, e))
+
+    try:
+        module = importlib.import_module(module_name)
+        _, root = module_location(module)
+        result["resolved_path"] = str(root) if root else None
+    except BaseException as e:
+        root = None
+        mismatches.append("FORK MISMATCH: expected %s got import failure %s: %s" % (expected, type(e).__name__, e))
+    if root is not None:
+        inside = root == fork_root or fork_root in root.parents
+        if not inside:
+            mismatches.append("FORK MISMATCH: expected %s got %s" % (expected, root))
+
+    if manifest is not None:
+        listed = {f["path"]: f["sha256"] for f in manifest.get("files", [])}
+        for rel, want in sorted(listed.items()):
+            p = fork_root / rel
+            if not p.is_file():
+                mismatches.append("FORK MISMATCH: file %s listed in FORK_MANIFEST.json is missing" % rel)
+                continue
+            got = sha256_file(p)
+            if got != want:
+                mismatches.append("FORK MISMATCH: file %s expected sha256 %s got %s" % (rel, want, got))
+        present = [rel for rel in tree_files(fork_root) if rel != "FORK_MANIFEST.json"]
+        for rel in present:
+            if rel not in listed:
+                mismatches.append("FORK MISMATCH: file %s is not in FORK_MANIFEST.json" % rel)
+        if manifest.get("files_sha256") and manifest["files_sha256"] != digest_listing(listed.items()):
+            mismatches.append("FORK MISMATCH: files_sha256 in FORK_MANIFEST.json does not match its file list")
+
+    result["ok"] = not mismatches
+    for m in mismatches:
+        log(m)
+    if result["ok"]:
+        log("fork %s ok: resolved=%s inside staged fork %s, %d files match FORK_MANIFEST.json (upstream %s @ %s)"
+            % (module_name, result["resolved_path"], fork_root, len(manifest.get("files", [])),
+               result["manifest"]["repository"], result["manifest"]["commit"]))
+    return result
+
+
+def pip_freeze(artifacts, log):
+    try:
+        r = subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, timeout=120)
+    except Exception as e:
+        log("pip freeze: not run (%s)" % e)
+        return
+    if r.returncode != 0:
+        log("pip freeze: pip not available (%s)" % (r.stderr.strip().splitlines() or ["exit %d" % r.returncode])[-1])
+        return
+    (artifacts / "pip-freeze.txt").write_text(r.stdout, encoding="utf-8")
+    log("pip freeze: %d packages written to artifacts/pip-freeze.txt" % len(r.stdout.splitlines()))
+
+
+def training_path_entry(argv):
+    """What Python will put first on sys.path for the training command: the script's directory, or the cwd."""
+    if len(argv) >= 2 and argv[1] in ("-c", "-m"):
+        return os.getcwd()
+    if len(argv) >= 2 and argv[1].endswith(".py"):
+        return str(pathlib.Path(argv[1]).resolve().parent)
+    return None
+
+
+def main():
+    # Python put this script's directory (scripts/) first on sys.path; training never sees it, so neither should we.
+    here = str(pathlib.Path(__file__).resolve().parent)
+    sys.path[:] = [p for p in sys.path if p and str(pathlib.Path(p).resolve()) != here]
+    bundle = pathlib.Path(sys.argv[1]).resolve()
+    artifacts = bundle / "artifacts"
+    job = json.loads((bundle / "job.json").read_text(encoding="utf-8"))
+    first = training_path_entry(job.get("entrypoint", {}).get("argv", []))
+    if first is not None:
+        sys.path.insert(0, first)
+    log_file = open(artifacts / "runtime-precheck.log", "a", encoding="utf-8")
+
+    def log(line):
+        log_file.write("%s %s\n" % (now(), line))
+        log_file.flush()
+
+    log("precheck: python=%s version=%s" % (pathlib.Path(sys.executable).resolve(), sys.version.split()[0]))
+    log("precheck: cwd=%s sys.path=%s" % (os.getcwd(), json.dumps(sys.path)))
+    report = {"schema_version": "orbit.precheck.v1", "ok": False,
+              "python": {"path": str(pathlib.Path(sys.executable).resolve()), "version": sys.version.split()[0]},
+              "deps": [], "fork": None, "checked_at": None}
+    ok = True
+    for name in job.get("critical_deps") or []:
+        entry, _ = check_dep(name, log)
+        report["deps"].append(entry)
+        ok = ok and entry["ok"]
+    fork = job.get("fork")
+    if fork:
+        report["fork"] = check_fork(bundle, fork, log)
+        ok = ok and report["fork"]["ok"]
+    pip_freeze(artifacts, log)
+    report["ok"] = ok
+    report["checked_at"] = now()
+    tmp = artifacts / ".precheck.json.tmp"
+    tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, artifacts / "precheck.json")
+    log("precheck: %s" % ("ok" if ok else "FAILED: training will not start"))
+    log_file.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        sys.exit(2)

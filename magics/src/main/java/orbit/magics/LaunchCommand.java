@@ -1,0 +1,162 @@
+package orbit.magics;
+
+import orbit.OrbitException;
+import orbit.bundle.Bundle;
+import orbit.launch.LaunchOptions;
+import orbit.launch.LastRun;
+import orbit.launch.RunHandle;
+import orbit.launch.RunStatus;
+import orbit.launch.Target;
+import orbit.launch.Targets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * `orbit launch NAME [--target local] [--simulate-gpus N]` starts a run; `status`, `logs`, `wait`, `cancel`
+ * ask about the bundle's latest run. Every answer is read from the bundle's files, so any process can ask.
+ */
+@Command(name = "launch", description = "Launch a bundle's job and follow its run.",
+        mixinStandardHelpOptions = true,
+        subcommands = {LaunchCommand.Status.class, LaunchCommand.Logs.class, LaunchCommand.Wait.class, LaunchCommand.Cancel.class})
+public final class LaunchCommand extends Subcommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Bundle name (under --root) or path.")
+    String name;
+
+    @Option(names = "--target", defaultValue = "local", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--simulate-gpus", paramLabel = "N", description = "Ask the GPU tracker to simulate N GPUs when none is present.")
+    Integer simulateGpus;
+
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "5s", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
+    String heartbeat;
+
+    @Override
+    public Integer call() {
+        if (name == null) {
+            spec.commandLine().usage(console().out());
+            return Commands.USAGE;
+        }
+        if (simulateGpus != null && simulateGpus < 1) throw new OrbitException("--simulate-gpus " + simulateGpus + ": give a positive number of GPUs");
+        Bundle bundle = bundleRoot().open(name);
+        Target t = Targets.parse(target);
+        LaunchOptions options = LaunchOptions.defaults().withHeartbeat(duration("--heartbeat", heartbeat)).withSimulateGpus(simulateGpus);
+        RunHandle run = t.launch(bundle, options);
+        console().out().println("launched run " + run.runId() + " of " + bundle.name() + " on " + t.spec() + ": " + bundle.path());
+        console().display(run.status());
+        return Commands.OK;
+    }
+
+    /** The latest run of a bundle, through the target that recorded it. */
+    static RunHandle latest(Subcommand cmd, String name) {
+        Bundle bundle = cmd.bundleRoot().open(name);
+        LastRun last = LastRun.read(bundle.runtimeDir()).orElseThrow(() ->
+                new OrbitException("bundle " + bundle.name() + " has never been launched: start it with `orbit launch " + name + "`"));
+        return Targets.parse(last.target()).attach(bundle).orElseThrow(() ->
+                new OrbitException("bundle " + bundle.name() + " has never been launched: start it with `orbit launch " + name + "`"));
+    }
+
+    /** "500ms", "10s", "5m", "2h", or a bare number of seconds. */
+    static Duration duration(String option, String text) {
+        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(text.strip());
+        if (!m.matches()) throw new OrbitException(option + " " + text + ": give a duration like 500ms, 10s, 5m or 2h");
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    @Command(name = "status", description = "Show the state of a bundle's latest run.", mixinStandardHelpOptions = true)
+    static final class Status extends Subcommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            console().display(latest(this, name).status());
+            return Commands.OK;
+        }
+    }
+
+    @Command(name = "logs", description = "Print a log of the latest run (training.log unless --file).", mixinStandardHelpOptions = true)
+    static final class Logs extends Subcommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = {"-f", "--follow"}, description = "Keep printing as the log grows, until the run ends.")
+        boolean follow;
+
+        @Option(names = "--file", defaultValue = "training", description = "runtime, precheck, training or gpu (default: ${DEFAULT-VALUE}).")
+        String file;
+
+        @Option(names = {"-n", "--tail"}, defaultValue = "200", description = "Lines to print without --follow (default: ${DEFAULT-VALUE}).")
+        int tail;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            RunHandle.LogSurface surface = switch (file) {
+                case "runtime" -> RunHandle.LogSurface.RUNTIME;
+                case "precheck" -> RunHandle.LogSurface.PRECHECK;
+                case "training" -> RunHandle.LogSurface.TRAINING;
+                case "gpu" -> RunHandle.LogSurface.GPU;
+                default -> throw new OrbitException("--file " + file + ": choose runtime, precheck, training or gpu");
+            };
+            RunHandle run = latest(this, name);
+            if (follow) {
+                run.follow(surface, console().out(), console()::interrupted);
+            } else {
+                run.logs(surface, tail).forEach(console().out()::println);
+            }
+            console().out().flush();
+            return Commands.OK;
+        }
+    }
+
+    @Command(name = "wait", description = "Wait for the latest run to end; exit status 1 unless it succeeded.", mixinStandardHelpOptions = true)
+    static final class Wait extends Subcommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up after this long (default: no limit).")
+        String timeout;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            RunHandle run = latest(this, name);
+            Duration limit = timeout == null ? Duration.ofDays(3650) : duration("--timeout", timeout);
+            RunStatus st = run.waitFor(limit);
+            console().display(st);
+            if (st.succeeded()) return Commands.OK;
+            if (!st.state().terminal()) {
+                console().err().println("orbit: error: run " + st.run().runId() + " still " + st.state().wire() + " after " + timeout + ": wait again or cancel it with `orbit launch cancel " + name + "`");
+            } else {
+                console().err().println("orbit: error: run " + st.run().runId() + " ended " + st.state().wire() + ": read `orbit launch logs " + name + "` and runtime/runtime.log");
+            }
+            console().err().flush();
+            return Commands.FAILED;
+        }
+    }
+
+    @Command(name = "cancel", description = "Stop the latest run: SIGTERM to its process group, SIGKILL after the grace period.", mixinStandardHelpOptions = true)
+    static final class Cancel extends Subcommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10s", description = "Time between SIGTERM and SIGKILL (default: ${DEFAULT-VALUE}).")
+        String grace;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            console().display(latest(this, name).cancel(duration("--grace", grace)));
+            return Commands.OK;
+        }
+    }
+}
