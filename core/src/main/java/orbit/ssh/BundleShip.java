@@ -93,6 +93,12 @@ public final class BundleShip {
         return this;
     }
 
+    /** Size of the ranges large files are cut into (and of tar batches); tests make it small. */
+    BundleShip chunk(long bytes) {
+        this.chunk = bytes;
+        return this;
+    }
+
     /** Parallel connections for the transfer; 0 picks by size. */
     public BundleShip streams(int n) {
         this.streams = n;
@@ -230,6 +236,7 @@ public final class BundleShip {
 
     /** Large files are cut into ranges of this size so several connections can carry one file. */
     static final long CHUNK = 64L << 20;
+    private long chunk = CHUNK;
     static final String PART = ".orbit-part";
 
     /** One piece of work for one connection: a tar of whole files, or one byte range of a large file. */
@@ -240,18 +247,18 @@ public final class BundleShip {
     record RangeUnit(LocalFile file, long offset, long length) implements Unit {}
 
     private void send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
-        List<LocalFile> large = files.stream().filter(f -> f.size() > CHUNK).toList();
-        List<LocalFile> whole = files.stream().filter(f -> f.size() <= CHUNK).toList();
+        List<LocalFile> large = files.stream().filter(f -> f.size() > chunk).toList();
+        List<LocalFile> whole = files.stream().filter(f -> f.size() <= chunk).toList();
         java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
         for (LocalFile f : large) {
-            for (long off = 0; off < f.size(); off += CHUNK) queue.add(new RangeUnit(f, off, Math.min(CHUNK, f.size() - off)));
+            for (long off = 0; off < f.size(); off += chunk) queue.add(new RangeUnit(f, off, Math.min(chunk, f.size() - off)));
         }
         List<LocalFile> batch = new ArrayList<>();
         long batchBytes = 0;
         for (LocalFile f : whole) {
             batch.add(f);
             batchBytes += f.size() + 512;
-            if (batchBytes >= CHUNK) {
+            if (batchBytes >= chunk) {
                 queue.add(new TarUnit(batch));
                 batch = new ArrayList<>();
                 batchBytes = 0;
@@ -273,7 +280,7 @@ public final class BundleShip {
             }
         };
         Map<String, AtomicLong> rangesLeft = new HashMap<>();
-        for (LocalFile f : large) rangesLeft.put(f.path(), new AtomicLong((f.size() + CHUNK - 1) / CHUNK));
+        for (LocalFile f : large) rangesLeft.put(f.path(), new AtomicLong((f.size() + chunk - 1) / chunk));
         java.util.function.Consumer<Transport> worker = t -> {
             for (Unit u; (u = queue.poll()) != null; ) {
                 if (u instanceof TarUnit tu) {
