@@ -48,7 +48,17 @@ final class LocalRunHandle implements RunHandle {
     }
 
     private LastRun read() {
-        return LastRun.read(runtimeDir()).orElseThrow(() -> new orbit.OrbitException(
+        java.util.Optional<LastRun> run = LastRun.read(runtimeDir());
+        if (run.isEmpty()) {
+            // a new launch may be moving this run into runtime/runs/ right now: look once more
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            run = LastRun.read(runtimeDir());
+        }
+        return run.orElseThrow(() -> new orbit.OrbitException(
                 "run " + runId + " of " + bundle.name() + " has no runtime/last_run.json: launch it with `orbit launch " + bundle.name() + "`"));
     }
 

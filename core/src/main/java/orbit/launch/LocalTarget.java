@@ -82,7 +82,8 @@ public final class LocalTarget implements Target {
             if (r.isPresent() && runId.equals(r.get().runId()) && r.get().pid() != null) {
                 return new LocalRunHandle(b, runId);
             }
-            if (!process.isAlive() && (r.isEmpty() || !runId.equals(r.get().runId()))) {
+            // exit 0 can be setsid's own parent returning after a fork; only a failure ends the wait early
+            if (!process.isAlive() && process.exitValue() != 0 && (r.isEmpty() || !runId.equals(r.get().runId()))) {
                 throw new OrbitException("scripts/launch.sh of " + b.name() + " exited with code " + process.exitValue()
                         + " before recording run " + runId + ": see " + b.runtimeDir().resolve("launch.out"));
             }
