@@ -47,7 +47,7 @@ public final class EvidencePull {
     public static final List<String> PULLED = List.of("runtime", "artifacts");
     /** Control-side files: never overwritten by the host's copy. */
     public static final Set<String> CONTROL_FILES = Set.of("runtime/last_run.json", "runtime/" + ShipState.FILE,
-            "runtime/" + EvidencePull.STATE_FILE, "runtime/ssh.json", "runtime/known_hosts", "runtime/ssh-watch.log");
+            "runtime/" + EvidencePull.STATE_FILE, "runtime/ssh.json", "runtime/known_hosts", "runtime/ssh-watch.log", "runtime/.ssh-watch.lock");
     public static final String STATE_FILE = "pull-state.json";
     static final int OVERLAP = 4096;
     static final Duration TIMEOUT = Duration.ofMinutes(30);
