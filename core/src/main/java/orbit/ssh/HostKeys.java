@@ -72,6 +72,15 @@ public final class HostKeys {
         }
     }
 
+    /** How a known_hosts file regards a key a host offers. */
+    public enum Verdict { TRUSTED, UNKNOWN, CHANGED }
+
+    public static Verdict check(Path knownHosts, SshAddress address, PublicKey key) {
+        Strict s = Strict.load(knownHosts);
+        if (s.verify(address.host(), address.port(), key)) return Verdict.TRUSTED;
+        return s.refusal != null && s.refusal.changed() ? Verdict.CHANGED : Verdict.UNKNOWN;
+    }
+
     /** What went wrong with the host's key; recorded by the verifier, read after a refused connect. */
     public record Refusal(boolean changed, PublicKey offered) {}
 

@@ -14,7 +14,7 @@ import java.nio.file.Path;
         mixinStandardHelpOptions = true,
         versionProvider = OrbitVersion.class,
         description = "Orchestrate ML training on rented GPUs: every run is a self-describing bundle.",
-        subcommands = {BundleCommand.class, LaunchCommand.class, ExampleCommand.class})
+        subcommands = {BundleCommand.class, LaunchCommand.class, ExampleCommand.class, HostsCommand.class})
 public final class OrbitCommand implements Runnable {
     final Console console;
 
