@@ -11,6 +11,6 @@ public final class Targets {
         if (s.equals(LocalTarget.SPEC)) return new LocalTarget();
         if (s.startsWith("ssh://")) return orbit.ssh.SshTarget.parse(s);
         // slurm targets are parsed here when they exist.
-        throw new OrbitException("unknown target " + s + ": use --target local or --target ssh://user@host[:port]");
+        throw new OrbitException("unknown target " + s + ": use --target local");
     }
 }

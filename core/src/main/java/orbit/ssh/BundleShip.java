@@ -99,6 +99,15 @@ public final class BundleShip {
         return this;
     }
 
+    /**
+     * Carries the bulk streams over another transport (the OpenSSH client, whose ciphers are several times
+     * faster than sshj's); listing, hashing and finishing stay on the main one.
+     */
+    public BundleShip bulkVia(Transport bulk) {
+        this.bulk = bulk;
+        return this;
+    }
+
     /** Parallel connections for the transfer; 0 picks by size. */
     public BundleShip streams(int n) {
         this.streams = n;
@@ -116,7 +125,9 @@ public final class BundleShip {
         ShipState state = ShipState.load(runtime, remoteKey);
         List<String> links = new ArrayList<>();
         List<LocalFile> local = listLocal(links);
+        trace("list local", t0);
         Map<String, RemoteFile> remote = listRemote(true);
+        trace("list remote", t0);
 
         List<LocalFile> toSend = new ArrayList<>();
         List<LocalFile> toHash = new ArrayList<>();
@@ -149,7 +160,9 @@ public final class BundleShip {
         Map<String, String> sentSums = new java.util.concurrent.ConcurrentHashMap<>();
         if (!toSend.isEmpty()) {
             send(toSend, bytesToSend, sentSums, t0);
+            trace("send", t0);
             Map<String, RemoteFile> after = listRemote(false);
+            trace("list after", t0);
             for (LocalFile f : toSend) {
                 RemoteFile r = after.get(f.path());
                 if (r == null || r.size() != f.size()) {
@@ -161,6 +174,12 @@ public final class BundleShip {
         new ShipState(ShipState.SCHEMA, remoteKey, next).save(runtime);
         return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, bytesToSend,
                 toHash.size(), links, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static final boolean TRACE = System.getenv("ORBIT_SHIP_TRACE") != null;
+
+    private static void trace(String what, long t0) {
+        if (TRACE) System.err.printf("ship: %-12s %.3f s%n", what, (System.nanoTime() - t0) / 1e9);
     }
 
     private List<LocalFile> listLocal(List<String> links) {
@@ -236,7 +255,8 @@ public final class BundleShip {
 
     /** Large files are cut into ranges of this size so several connections can carry one file. */
     static final long CHUNK = 64L << 20;
-    private long chunk = CHUNK;
+    private long chunk = 0;
+    private Transport bulk;
     static final String PART = ".orbit-part";
 
     /** One piece of work for one connection: a tar of whole files, or one byte range of a large file. */
@@ -247,6 +267,10 @@ public final class BundleShip {
     record RangeUnit(LocalFile file, long offset, long length) implements Unit {}
 
     private void send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
+        int n = streams > 0 ? streams : bytesToSend >= (256L << 20) ? 4 : bytesToSend >= (32L << 20) ? 2 : 1;
+        // about one unit per connection (each exec, and each OpenSSH connection, has a fixed cost), at most CHUNK
+        // when few connections carry a lot, so a resumed push and the progress display stay fine-grained
+        long chunk = this.chunk > 0 ? this.chunk : Math.max(8L << 20, Math.min(4 * CHUNK, (bytesToSend + n - 1) / n));
         List<LocalFile> large = files.stream().filter(f -> f.size() > chunk).toList();
         List<LocalFile> whole = files.stream().filter(f -> f.size() <= chunk).toList();
         java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -265,7 +289,10 @@ public final class BundleShip {
             }
         }
         if (!batch.isEmpty()) queue.add(new TarUnit(batch));
-        int n = streams > 0 ? streams : bytesToSend >= (256L << 20) ? 4 : bytesToSend >= (32L << 20) ? 2 : 1;
+        List<Unit> ordered = new ArrayList<>(queue);
+        ordered.sort(Comparator.comparingLong(BundleShip::unitBytes).reversed()); // largest first keeps connections evenly busy
+        queue.clear();
+        queue.addAll(ordered);
         n = Math.max(1, Math.min(n, queue.size()));
 
         if (!large.isEmpty()) prepareParts(large);
@@ -291,8 +318,9 @@ public final class BundleShip {
                 }
             }
         };
+        Transport main = bulk != null ? bulk : transport;
         if (n == 1) {
-            worker.accept(transport);
+            worker.accept(main);
         } else {
             ExecutorService pool = Executors.newFixedThreadPool(n);
             List<Transport> extra = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -301,8 +329,8 @@ public final class BundleShip {
                 for (int i = 0; i < n; i++) {
                     boolean first = i == 0;
                     futures.add(pool.submit(() -> {
-                        Transport t = first ? transport : transport.another();
-                        if (!first) extra.add(t);
+                        Transport t = first ? main : main.another();
+                        if (!first && t != main) extra.add(t);
                         worker.accept(t);
                     }));
                 }
@@ -320,6 +348,11 @@ public final class BundleShip {
         }
         if (!large.isEmpty()) finishParts(large);
         progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(System.nanoTime() - t0)));
+    }
+
+    static long unitBytes(Unit u) {
+        if (u instanceof RangeUnit r) return r.length();
+        return ((TarUnit) u).files().stream().mapToLong(f -> f.size() + 512).sum();
     }
 
     /** Ranges land in PATH.orbit-part (so a half-sent file never carries the real name); start it empty. */
@@ -387,7 +420,6 @@ public final class BundleShip {
     }
 
     private static void writeTar(OutputStream stdin, List<LocalFile> files, Map<String, String> sums, AtomicLong sent, AtomicLong sentFiles, Runnable report) throws IOException {
-        MessageDigest md = newSha256();
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(stdin, 1 << 20), 512 * 64)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -399,7 +431,6 @@ public final class BundleShip {
                 e.setMode(f.mode());
                 e.setModTime(java.nio.file.attribute.FileTime.from(f.mtimeNs(), TimeUnit.NANOSECONDS));
                 tar.putArchiveEntry(e);
-                md.reset();
                 long left = f.size();
                 try (FileChannel ch = FileChannel.open(f.file(), StandardOpenOption.READ)) {
                     while (left > 0) {
@@ -407,7 +438,6 @@ public final class BundleShip {
                         if (left < buf.capacity()) buf.limit((int) left);
                         int n = ch.read(buf);
                         if (n < 0) throw new OrbitException(f.path() + " shrank while it was being shipped: run the push again");
-                        md.update(buf.array(), 0, n);
                         tar.write(buf.array(), 0, n);
                         left -= n;
                         sent.addAndGet(n);
@@ -415,7 +445,6 @@ public final class BundleShip {
                     }
                 }
                 tar.closeArchiveEntry();
-                sums.put(f.path(), HexFormat.of().formatHex(md.digest()));
                 sentFiles.incrementAndGet();
             }
             tar.finish();

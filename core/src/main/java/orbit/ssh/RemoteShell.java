@@ -1,12 +1,14 @@
 package orbit.ssh;
 
+import orbit.launch.ShellQuote;
+
 /** Words for the remote shell: a directory that may start with {@code ~/}, quoted so no byte is interpreted. */
 final class RemoteShell {
     private RemoteShell() {}
 
-    /** Single-quotes {@code s} for a POSIX shell. */
+    /** One shell word for {@code s}, through the project's one quoting helper. */
     static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
+        return ShellQuote.quote(s);
     }
 
     /** A remote directory as a shell word: {@code ~/x} becomes {@code "$HOME"/'x'}, everything else is quoted whole. */

@@ -11,6 +11,7 @@ public record SshAddress(String user, String host, int port) {
 
     public SshAddress {
         if (host == null || host.isBlank()) throw new OrbitException("ssh target has no host: write ssh://user@host[:port]");
+        if (host.startsWith("-") || user != null && user.startsWith("-")) throw new OrbitException("ssh target " + host + ": a host or user may not start with '-'");
         if (port <= 0 || port > 65535) throw new OrbitException("ssh port " + port + " is out of range: write ssh://user@host[:port]");
         if (user == null || user.isBlank()) user = System.getProperty("user.name");
     }

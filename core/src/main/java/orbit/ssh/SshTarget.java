@@ -122,7 +122,9 @@ public final class SshTarget implements Target {
                 archivePreviousRun(b, runId);
                 LaunchOptions opts = options;
                 ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, spec(), opts));
-                new BundleShip(t, b.path(), remoteDir).onProgress(settings.progress()).push();
+                BundleShip ship = new BundleShip(t, b.path(), remoteDir).onProgress(settings.progress());
+                OpenSshTransport.ifAvailable(address, ssh).ifPresent(ship::bulkVia);
+                ship.push();
                 Duration lostAfter = settings.lostAfter() != null ? settings.lostAfter() : opts.heartbeat().multipliedBy(3);
                 SshLease lease = new SshLease(SshLease.SCHEMA, spec(), remoteDir,
                         ssh.identity() == null ? null : ssh.identity().toAbsolutePath().toString(),
