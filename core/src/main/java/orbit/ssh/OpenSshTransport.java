@@ -44,7 +44,7 @@ public final class OpenSshTransport implements Transport {
     }
 
     List<String> argv(String command) {
-        List<String> a = new ArrayList<>(List.of(ssh.toString(), "-q", "-T", "-x", "-a",
+        List<String> a = new ArrayList<>(List.of(ssh.toString(), "-T", "-x", "-a", "-o", "LogLevel=ERROR",
                 "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes",
                 "-o", "UserKnownHostsFile=" + options.knownHostsFile().toAbsolutePath(),
