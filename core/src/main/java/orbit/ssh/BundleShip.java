@@ -126,7 +126,9 @@ public final class BundleShip {
         List<String> links = new ArrayList<>();
         List<LocalFile> local = listLocal(links);
         trace("list local", t0);
-        Map<String, RemoteFile> remote = listRemote(true);
+        // the same exec makes the layout and clears leftovers of an interrupted range transfer
+        long splitAbove = chunk > 0 ? chunk : MIN_UNIT;
+        Map<String, RemoteFile> remote = listRemote("mkdir -p runtime artifacts" + prepareParts(local.stream().filter(f -> f.size() > splitAbove).toList()));
         trace("list remote", t0);
 
         List<LocalFile> toSend = new ArrayList<>();
@@ -159,9 +161,9 @@ public final class BundleShip {
         long bytesToSend = toSend.stream().mapToLong(LocalFile::size).sum();
         Map<String, String> sentSums = new java.util.concurrent.ConcurrentHashMap<>();
         if (!toSend.isEmpty()) {
-            send(toSend, bytesToSend, sentSums, t0);
+            List<LocalFile> split = send(toSend, bytesToSend, sentSums, t0);
             trace("send", t0);
-            Map<String, RemoteFile> after = listRemote(false);
+            Map<String, RemoteFile> after = listRemote("true" + finishParts(split));
             trace("list after", t0);
             for (LocalFile f : toSend) {
                 RemoteFile r = after.get(f.path());
@@ -212,11 +214,11 @@ public final class BundleShip {
         return m;
     }
 
-    /** One exec: make the layout, then list size, mtime and path of every shipped file, NUL-separated. */
-    private Map<String, RemoteFile> listRemote(boolean makeLayout) {
+    /** One exec: {@code first} (commands run in the remote directory), then size, mtime and path of every shipped file, NUL-separated. */
+    private Map<String, RemoteFile> listRemote(String first) {
         String d = RemoteShell.dir(remoteDir);
-        String cmd = (makeLayout ? "mkdir -p " + d + "/runtime " + d + "/artifacts && " : "")
-                + "cd " + d + " && { find job.json inputs scripts -type f -printf '%s %T@ %p\\0' 2>/dev/null; true; }";
+        String cmd = "mkdir -p " + d + " && cd " + d + " && " + first
+                + " && { find job.json inputs scripts -type f -printf '%s %T@ %p\\0' 2>/dev/null; true; }";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int rc = transport.exec(cmd, null, in -> in.transferTo(out), err, LIST_TIMEOUT);
@@ -266,11 +268,14 @@ public final class BundleShip {
 
     record RangeUnit(LocalFile file, long offset, long length) implements Unit {}
 
-    private void send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
+    static final long MIN_UNIT = 8L << 20;
+
+    /** Sends the files; returns those sent as ranges (they still need {@link #finishParts}). */
+    private List<LocalFile> send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
         int n = streams > 0 ? streams : bytesToSend >= (256L << 20) ? 4 : bytesToSend >= (32L << 20) ? 2 : 1;
         // about one unit per connection (each exec, and each OpenSSH connection, has a fixed cost), at most CHUNK
         // when few connections carry a lot, so a resumed push and the progress display stay fine-grained
-        long chunk = this.chunk > 0 ? this.chunk : Math.max(8L << 20, Math.min(4 * CHUNK, (bytesToSend + n - 1) / n));
+        long chunk = this.chunk > 0 ? this.chunk : Math.max(MIN_UNIT, Math.min(4 * CHUNK, (bytesToSend + n - 1) / n));
         List<LocalFile> large = files.stream().filter(f -> f.size() > chunk).toList();
         List<LocalFile> whole = files.stream().filter(f -> f.size() <= chunk).toList();
         java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -295,7 +300,6 @@ public final class BundleShip {
         queue.addAll(ordered);
         n = Math.max(1, Math.min(n, queue.size()));
 
-        if (!large.isEmpty()) prepareParts(large);
         AtomicLong sent = new AtomicLong();
         AtomicLong sentFiles = new AtomicLong();
         AtomicLong lastReport = new AtomicLong();
@@ -346,8 +350,8 @@ public final class BundleShip {
                 extra.forEach(Transport::close);
             }
         }
-        if (!large.isEmpty()) finishParts(large);
         progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(System.nanoTime() - t0)));
+        return large;
     }
 
     static long unitBytes(Unit u) {
@@ -356,19 +360,18 @@ public final class BundleShip {
     }
 
     /** Ranges land in PATH.orbit-part (so a half-sent file never carries the real name); start it empty. */
-    private void prepareParts(List<LocalFile> large) {
-        StringBuilder cmd = new StringBuilder("cd " + RemoteShell.dir(remoteDir));
+    private static String prepareParts(List<LocalFile> large) {
+        StringBuilder cmd = new StringBuilder();
         for (LocalFile f : large) {
             String part = RemoteShell.quote(f.path() + PART);
             cmd.append(" && mkdir -p -- \"$(dirname -- ").append(part).append(")\" && rm -f -- ").append(part);
         }
-        Transport.Result r = transport.run(cmd.toString(), LIST_TIMEOUT);
-        if (!r.ok()) throw new OrbitException("cannot prepare large files on " + transport.address() + ": " + r.stderr().strip());
+        return cmd.toString();
     }
 
     /** Gives each assembled file its size, mode and mtime, then its real name. */
-    private void finishParts(List<LocalFile> large) {
-        StringBuilder cmd = new StringBuilder("cd " + RemoteShell.dir(remoteDir));
+    private static String finishParts(List<LocalFile> large) {
+        StringBuilder cmd = new StringBuilder();
         for (LocalFile f : large) {
             String part = RemoteShell.quote(f.path() + PART);
             long sec = Math.floorDiv(f.mtimeNs(), 1_000_000_000L);
@@ -378,8 +381,7 @@ public final class BundleShip {
                     .append(" && touch -d ").append(String.format("@%d.%09d", sec, ns)).append(" -- ").append(part)
                     .append(" && mv -f -- ").append(part).append(' ').append(RemoteShell.quote(f.path()));
         }
-        Transport.Result r = transport.run(cmd.toString(), LIST_TIMEOUT);
-        if (!r.ok()) throw new OrbitException("cannot finish large files on " + transport.address() + ": " + r.stderr().strip());
+        return cmd.toString();
     }
 
     private void sendRange(Transport t, RangeUnit u, AtomicLong sent, Runnable report) {
