@@ -34,6 +34,12 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     private final Bundle bundle;
     private final String runId;
     private Transport transport;
+    private volatile boolean lastProbeFailed;
+
+    /** True when the last {@link #status()} got no answer from the host. */
+    public boolean lastProbeFailed() {
+        return lastProbeFailed;
+    }
 
     SshRunHandle(Bundle bundle, String runId, Transport connected) {
         this.bundle = bundle;
@@ -113,7 +119,9 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         Probe p;
         try {
             p = probe();
+            lastProbeFailed = false;
         } catch (HostUnreachableException e) {
+            lastProbeFailed = true;
             dropTransport();
             return unreachable(local, e);
         }

@@ -76,52 +76,85 @@ public final class SyncWatcher {
         }
     }
 
+    /**
+     * Two threads, two connections: the prober asks the host every heartbeat interval and alone decides
+     * lost / reattached, so a long pull (a checkpoint) never delays noticing that the host vanished; the
+     * puller brings runtime/ and artifacts/ back every --sync-every while the host answers.
+     */
     private void loop() throws InterruptedException {
-        try (SshRunHandle h = SshRunHandle.attach(bundle)) {
+        java.util.concurrent.atomic.AtomicBoolean hostOk = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean(false);
+        try (SshRunHandle h = SshRunHandle.attach(bundle); SshRunHandle puller = SshRunHandle.attach(bundle)) {
             SshLease lease = h.lease();
             long poll = Math.max(250, Math.min(lease.heartbeatMs(), lease.syncEveryMs()));
-            long nextSync = 0;
-            boolean wasLost = false;
-            Instant lostSince = null;
-            while (true) {
-                RunStatus st;
-                try {
-                    st = h.status();
-                } catch (RuntimeException e) {
-                    log("status failed: " + e.getMessage());
-                    Thread.sleep(poll);
-                    continue;
-                }
-                boolean hostLost = st.state() == RunState.LOST && st.run().reason() != null && st.run().reason().startsWith(SshRunHandle.HOST_LOST);
-                if (hostLost) {
-                    if (!wasLost) {
-                        log("lost: " + st.run().reason());
-                        lostSince = Instant.now();
-                    }
-                    wasLost = true;
-                    if (Duration.between(lostSince, Instant.now()).compareTo(GIVE_UP_AFTER) > 0) {
-                        log("giving up after " + GIVE_UP_AFTER.toHours() + " h; the run stays lost");
+            Thread pulls = new Thread(() -> {
+                while (!done.get()) {
+                    if (hostOk.get()) pull(puller, "");
+                    try {
+                        Thread.sleep(lease.syncEvery().toMillis());
+                    } catch (InterruptedException e) {
                         return;
                     }
+                }
+            }, "orbit-ssh-puller");
+            pulls.setDaemon(true);
+            pulls.start();
+            boolean wasLost = false;
+            boolean wasUnreachable = false;
+            Instant lostSince = null;
+            try {
+                while (true) {
+                    RunStatus st;
+                    try {
+                        st = h.status();
+                    } catch (RuntimeException e) {
+                        log("status failed: " + e.getMessage());
+                        Thread.sleep(poll);
+                        continue;
+                    }
+                    boolean answered = st.alive() || !h.lastProbeFailed();
+                    hostOk.set(answered);
+                    boolean hostLost = st.state() == RunState.LOST && st.run().reason() != null && st.run().reason().startsWith(SshRunHandle.HOST_LOST);
+                    if (hostLost) {
+                        if (!wasLost) {
+                            log("lost: " + st.run().reason());
+                            lostSince = Instant.now();
+                        }
+                        wasLost = true;
+                        if (Duration.between(lostSince, Instant.now()).compareTo(GIVE_UP_AFTER) > 0) {
+                            log("giving up after " + GIVE_UP_AFTER.toHours() + " h; the run stays lost");
+                            return;
+                        }
+                        Thread.sleep(poll);
+                        continue;
+                    }
+                    if (wasLost) {
+                        log("reattached: host answers again, run " + st.run().runId() + " is " + st.state().wire());
+                        wasLost = false;
+                        pulls.interrupt();
+                    }
+                    if (st.state().terminal()) {
+                        done.set(true);
+                        pulls.interrupt();
+                        pulls.join(60_000);
+                        pull(h, "final ");
+                        h.status();
+                        log("run " + st.run().runId() + " ended " + st.state().wire() + "; watcher done");
+                        return;
+                    }
+                    // not answering yet inside the window: ask again at once, the probe itself is bounded in time
+                    if (!answered) {
+                        if (!wasUnreachable) log("no answer from " + lease.target() + "; retrying");
+                        wasUnreachable = true;
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    wasUnreachable = false;
                     Thread.sleep(poll);
-                    continue;
                 }
-                if (wasLost) {
-                    log("reattached: host answers again, run " + st.run().runId() + " is " + st.state().wire());
-                    wasLost = false;
-                    nextSync = 0;
-                }
-                if (st.state().terminal()) {
-                    pull(h, "final ");
-                    h.status();
-                    log("run " + st.run().runId() + " ended " + st.state().wire() + "; watcher done");
-                    return;
-                }
-                if (System.nanoTime() >= nextSync) {
-                    pull(h, "");
-                    nextSync = System.nanoTime() + lease.syncEvery().toNanos();
-                }
-                Thread.sleep(poll);
+            } finally {
+                done.set(true);
+                pulls.interrupt();
             }
         }
     }

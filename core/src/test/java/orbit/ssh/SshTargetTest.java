@@ -227,7 +227,7 @@ class SshTargetTest {
             LastRun lost = LastRun.read(b.runtimeDir()).orElseThrow();
             assertEquals(RunState.LOST, lost.state(), "host frozen for " + took + " s");
             System.out.printf("host frozen: recorded lost after %.1f s (window %d s): %s%n", took, lostAfter.toSeconds(), lost.reason());
-            assertTrue(took <= lostAfter.toSeconds() + 8, "lost after " + took + " s, window " + lostAfter.toSeconds() + " s");
+            assertTrue(took <= lostAfter.toSeconds() + 4, "lost after " + took + " s, window " + lostAfter.toSeconds() + " s");
             assertTrue(lost.reason().startsWith(SshRunHandle.HOST_LOST) && lost.reason().contains("last seen"), lost.reason());
             for (Map.Entry<Path, byte[]> e : before.entrySet()) {
                 assertTrue(Files.isRegularFile(e.getKey()), "still there: " + e.getKey());

@@ -97,6 +97,11 @@ class SshLaunchCommandTest {
         assertTrue(pulled.out().startsWith("pulled "), pulled.out());
         assertTrue(Files.isRegularFile(b.artifactsDir().resolve("manifest.json")));
 
+        Result follow = orbit("launch", "logs", "cli-run", "--follow");
+        assertEquals(Commands.OK, follow.code(), follow.err());
+        assertEquals(Files.readString(b.artifactsDir().resolve("training.log")), follow.out(), "--follow prints the whole pulled training.log and stops at the end");
+        assertFalse(follow.out().isEmpty());
+
         Result logs = orbit("launch", "logs", "cli-run", "--file", "runtime");
         assertTrue(logs.out().contains("finalize") || logs.out().contains("training exited"), logs.out());
 
