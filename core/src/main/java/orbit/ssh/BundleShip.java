@@ -108,6 +108,12 @@ public final class BundleShip {
         return this;
     }
 
+    /** Pushes smaller than this stay on the main transport (tests lower it). */
+    BundleShip bulkAbove(long bytes) {
+        this.bulkMin = bytes;
+        return this;
+    }
+
     /** Parallel connections for the transfer; 0 picks by size. */
     public BundleShip streams(int n) {
         this.streams = n;
@@ -259,6 +265,7 @@ public final class BundleShip {
     static final long CHUNK = 64L << 20;
     private long chunk = 0;
     private Transport bulk;
+    private long bulkMin = BULK_MIN;
     static final String PART = ".orbit-part";
 
     /** One piece of work for one connection: a tar of whole files, or one byte range of a large file. */
@@ -269,6 +276,7 @@ public final class BundleShip {
     record RangeUnit(LocalFile file, long offset, long length) implements Unit {}
 
     static final long MIN_UNIT = 8L << 20;
+    static final long BULK_MIN = 64L << 20;
 
     /** Sends the files; returns those sent as ranges (they still need {@link #finishParts}). */
     private List<LocalFile> send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
@@ -322,7 +330,8 @@ public final class BundleShip {
                 }
             }
         };
-        Transport main = bulk != null ? bulk : transport;
+        // a new OpenSSH connection costs a few hundred ms: worth it only when there is a lot to carry
+        Transport main = bulk != null && bytesToSend >= bulkMin ? bulk : transport;
         if (n == 1) {
             worker.accept(main);
         } else {

@@ -184,7 +184,7 @@ class ShipAndPullTest {
         Path b = bundle(tmp);
         String remote = tmp.resolve("remote").toString();
         Transport bulk = OpenSshTransport.ifAvailable(sshd.address(), sshd.options()).orElseThrow();
-        BundleShip.Report r = ship(b, remote).bulkVia(bulk).streams(2).push();
+        BundleShip.Report r = ship(b, remote).bulkVia(bulk).bulkAbove(0).streams(2).push();
         assertEquals(r.files(), r.filesSent(), r.toString());
         assertEquals(BundleShip.sha256(b.resolve("inputs/big.bin")), remoteSha(remote, "inputs/big.bin"));
         assertEquals(BundleShip.sha256(b.resolve("inputs/data/f19.bin")), remoteSha(remote, "inputs/data/f19.bin"));
@@ -193,7 +193,7 @@ class ShipAndPullTest {
         Files.writeString(empty, "");
         Transport stranger = OpenSshTransport.ifAvailable(sshd.address(), sshd.options().withKnownHosts(empty)).orElseThrow();
         Files.writeString(b.resolve("scripts/launch.sh"), "echo changed\n");
-        orbit.OrbitException e = assertThrows(orbit.OrbitException.class, () -> ship(b, remote).bulkVia(stranger).push());
+        orbit.OrbitException e = assertThrows(orbit.OrbitException.class, () -> ship(b, remote).bulkVia(stranger).bulkAbove(0).push());
         assertTrue(e.getMessage().contains("refused the host key"), e.getMessage());
         assertEquals("", Files.readString(empty), "nothing was added to known_hosts");
         assertEquals("echo hi\n", t.run("cat " + RemoteShell.quote(remote + "/scripts/launch.sh"), Duration.ofSeconds(5)).stdout());
