@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -144,7 +143,4 @@ public final class PushBench {
         }
     }
 
-    static Supplier<String> none() {
-        return () -> "";
-    }
 }

@@ -31,9 +31,23 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     /** Reason prefix of a run lost because its host stopped answering (as opposed to its process vanishing). */
     public static final String HOST_LOST = "host stopped answering";
 
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /** The open connection, apart from the handle so an unreachable handle (a forgotten status in a kernel) closes it. */
+    private static final class Connection implements Runnable {
+        volatile Transport transport;
+
+        @Override
+        public void run() {
+            Transport t = transport;
+            transport = null;
+            if (t != null) t.close();
+        }
+    }
+
     private final Bundle bundle;
     private final String runId;
-    private Transport transport;
+    private final Connection connection = new Connection();
     private volatile boolean lastProbeFailed;
 
     /** True when the last {@link #status()} got no answer from the host. */
@@ -44,7 +58,8 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     SshRunHandle(Bundle bundle, String runId, Transport connected) {
         this.bundle = bundle;
         this.runId = runId;
-        this.transport = connected;
+        this.connection.transport = connected;
+        CLEANER.register(this, connection);
     }
 
     public static SshRunHandle attach(Bundle bundle) {
@@ -59,17 +74,17 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     }
 
     private synchronized Transport transport() {
-        if (transport != null && !transport.isConnected()) dropTransport();
-        if (transport == null) {
+        Transport t = connection.transport;
+        if (t != null && !t.isConnected()) dropTransport();
+        if (connection.transport == null) {
             SshLease l = lease();
-            transport = SshjTransport.connect(l.address(), l.options());
+            connection.transport = SshjTransport.connect(l.address(), l.options());
         }
-        return transport;
+        return connection.transport;
     }
 
     private synchronized void dropTransport() {
-        if (transport != null) transport.close();
-        transport = null;
+        connection.run();
     }
 
     @Override
