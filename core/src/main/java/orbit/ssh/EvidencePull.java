@@ -99,7 +99,7 @@ public final class EvidencePull {
                 refused.add(printable(e.path()) + " (" + why + ")");
                 continue;
             }
-            if (CONTROL_FILES.contains(e.path()) || isTransient(e.path())) continue;
+            if (CONTROL_FILES.contains(e.path()) || isArchivedRunState(e.path()) || isTransient(e.path())) continue;
             files++;
             Path local = bundleDir.resolve(e.path());
             long localSize;
@@ -201,6 +201,11 @@ public final class EvidencePull {
         }
         if (Files.isSymbolicLink(local)) return "local copy is a symlink";
         return null;
+    }
+
+    /** runtime/runs/ID/last_run.json: the control side archived its own merged copy (it may say lost or cancelled). */
+    private static boolean isArchivedRunState(String rel) {
+        return rel.startsWith("runtime/runs/") && rel.endsWith("/last_run.json") && rel.split("/").length == 4;
     }
 
     private static boolean isTransient(String rel) {

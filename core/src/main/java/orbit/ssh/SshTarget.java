@@ -200,12 +200,13 @@ public final class SshTarget implements Target {
                 }
                 for (Path e : entries) {
                     String rel = area + "/" + e.getFileName();
-                    if (e.getFileName().toString().equals("runs") || EvidencePull.CONTROL_FILES.contains(rel)) continue;
                     if (rel.equals("runtime/last_run.json")) {
+                        // a copy: the live file is replaced once the new run records itself
                         Files.createDirectories(dest);
                         Files.copy(e, dest.resolve(e.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                         continue;
                     }
+                    if (e.getFileName().toString().equals("runs") || EvidencePull.CONTROL_FILES.contains(rel)) continue;
                     Files.createDirectories(dest);
                     Files.move(e, dest.resolve(e.getFileName()), LinkOption.NOFOLLOW_LINKS);
                     moved.put(rel, area + "/runs/" + id + "/" + e.getFileName());

@@ -163,6 +163,31 @@ class SshTargetTest {
     }
 
     @Test
+    void aSecondLaunchKeepsTheFirstRunsEvidenceOnBothSides(@TempDir Path tmp) throws Exception {
+        Bundle b = trainer(tmp.resolve("local"), "twice", "--steps", "10");
+        Path remote = tmp.resolve("host/twice");
+        SshTarget target = target(remote, false, Duration.ofSeconds(2), null);
+        RunHandle first = target.launch(b, FAST);
+        launched.add(b);
+        assertEquals(RunState.SUCCEEDED, first.waitFor(Duration.ofSeconds(60)).state());
+        String firstId = first.runId();
+        byte[] firstLog = Files.readAllBytes(b.artifactsDir().resolve("training.log"));
+        byte[] firstManifest = Files.readAllBytes(b.artifactsDir().resolve("manifest.json"));
+
+        RunHandle second = target.launch(b, FAST);
+        assertNotEquals(firstId, second.runId());
+        assertEquals(RunState.SUCCEEDED, second.waitFor(Duration.ofSeconds(60)).state());
+        Path archived = b.artifactsDir().resolve("runs").resolve(firstId);
+        assertArrayEquals(firstLog, Files.readAllBytes(archived.resolve("training.log")));
+        assertArrayEquals(firstManifest, Files.readAllBytes(archived.resolve("manifest.json")));
+        assertEquals(firstId, LastRun.read(b.runtimeDir().resolve("runs").resolve(firstId)).orElseThrow().runId());
+        assertEquals(second.runId(), LastRun.read(b.runtimeDir()).orElseThrow().runId());
+        assertTrue(Files.isRegularFile(remote.resolve("artifacts/runs").resolve(firstId).resolve("training.log")), "the host archived it too");
+        ((AutoCloseable) first).close();
+        ((AutoCloseable) second).close();
+    }
+
+    @Test
     void cancelKillsTheRemoteProcessGroup(@TempDir Path tmp) throws Exception {
         Bundle b = trainer(tmp.resolve("local"), "cancel-me", "--steps", "100000", "--step-sleep", "0.05");
         RunHandle run = target(tmp.resolve("host/cancel-me"), false, Duration.ofSeconds(5), null).launch(b, FAST);
