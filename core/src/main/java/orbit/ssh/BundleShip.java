@@ -87,7 +87,7 @@ public final class BundleShip {
         this.remoteDir = remoteDir;
     }
 
-    /** Called with progress a few times a second from the sending threads. */
+    /** Called with progress after every buffer sent, from the sending threads (a display should throttle). */
     public BundleShip onProgress(Consumer<Progress> listener) {
         this.progress = listener;
         return this;
@@ -135,6 +135,16 @@ public final class BundleShip {
         // the same exec makes the layout and clears leftovers of an interrupted range transfer
         long splitAbove = chunk > 0 ? chunk : MIN_UNIT;
         Map<String, RemoteFile> remote = listRemote("mkdir -p runtime artifacts" + prepareParts(local.stream().filter(f -> f.size() > splitAbove).toList()));
+        // ranges an interrupted push already wrote count only for the same local file and a part on the host that long
+        resume.clear();
+        for (LocalFile f : local) {
+            ShipState.Partial p = state.partial().get(f.path());
+            RemoteFile part = remote.get(f.path() + PART);
+            if (p == null || p.size() != f.size() || p.mtimeNs() != f.mtimeNs() || p.unit() <= 0 || part == null) continue;
+            long reach = p.done().stream().mapToLong(off -> Math.min(f.size(), off + p.unit())).max().orElse(0);
+            if (part.size() >= reach) resume.put(f.path(), p);
+        }
+        base = state;
         trace("list remote", t0);
 
         List<LocalFile> toSend = new ArrayList<>();
@@ -179,8 +189,9 @@ public final class BundleShip {
                 next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), sentSums.get(f.path()), r.mtime()));
             }
         }
-        new ShipState(ShipState.SCHEMA, remoteKey, next).save(runtime);
-        return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, bytesToSend,
+        partial.clear();
+        new ShipState(ShipState.SCHEMA, remoteKey, next, Map.of()).save(runtime);
+        return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, toSend.isEmpty() ? 0 : bytesActuallySent,
                 toHash.size(), links, Duration.ofNanos(System.nanoTime() - t0));
     }
 
@@ -266,6 +277,10 @@ public final class BundleShip {
     private long chunk = 0;
     private Transport bulk;
     private long bulkMin = BULK_MIN;
+    private final Map<String, ShipState.Partial> resume = new HashMap<>();
+    private final Map<String, ShipState.Partial> partial = new java.util.concurrent.ConcurrentHashMap<>();
+    private ShipState base;
+    private long bytesActuallySent;
     static final String PART = ".orbit-part";
 
     /** One piece of work for one connection: a tar of whole files, or one byte range of a large file. */
@@ -284,11 +299,17 @@ public final class BundleShip {
         // about one unit per connection (each exec, and each OpenSSH connection, has a fixed cost), at most CHUNK
         // when few connections carry a lot, so a resumed push and the progress display stay fine-grained
         long chunk = this.chunk > 0 ? this.chunk : Math.max(MIN_UNIT, Math.min(4 * CHUNK, (bytesToSend + n - 1) / n));
-        List<LocalFile> large = files.stream().filter(f -> f.size() > chunk).toList();
-        List<LocalFile> whole = files.stream().filter(f -> f.size() <= chunk).toList();
+        List<LocalFile> large = files.stream().filter(f -> f.size() > chunk || resume.containsKey(f.path())).toList();
+        List<LocalFile> whole = files.stream().filter(f -> !large.contains(f)).toList();
         java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
         for (LocalFile f : large) {
-            for (long off = 0; off < f.size(); off += chunk) queue.add(new RangeUnit(f, off, Math.min(chunk, f.size() - off)));
+            ShipState.Partial p = resume.get(f.path());
+            long unit = p != null ? p.unit() : chunk;
+            java.util.Set<Long> done = p != null ? new java.util.HashSet<>(p.done()) : java.util.Set.of();
+            partial.put(f.path(), new ShipState.Partial(f.size(), f.mtimeNs(), unit, new ArrayList<>(done)));
+            for (long off = 0; off < f.size(); off += unit) {
+                if (!done.contains(off)) queue.add(new RangeUnit(f, off, Math.min(unit, f.size() - off)));
+            }
         }
         List<LocalFile> batch = new ArrayList<>();
         long batchBytes = 0;
@@ -310,14 +331,9 @@ public final class BundleShip {
 
         AtomicLong sent = new AtomicLong();
         AtomicLong sentFiles = new AtomicLong();
-        AtomicLong lastReport = new AtomicLong();
-        Runnable report = () -> {
-            long now = System.nanoTime();
-            long last = lastReport.get();
-            if (now - last > 200_000_000L && lastReport.compareAndSet(last, now)) {
-                progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(now - t0)));
-            }
-        };
+        // called after every buffer written (about one per MiB); displays throttle themselves
+        Runnable report = () -> progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(),
+                Duration.ofNanos(System.nanoTime() - t0)));
         Map<String, AtomicLong> rangesLeft = new HashMap<>();
         for (LocalFile f : large) rangesLeft.put(f.path(), new AtomicLong((f.size() + chunk - 1) / chunk));
         java.util.function.Consumer<Transport> worker = t -> {
@@ -326,6 +342,7 @@ public final class BundleShip {
                     sendTar(t, tu.files(), sums, sent, sentFiles, report);
                 } else if (u instanceof RangeUnit ru) {
                     sendRange(t, ru, sent, report);
+                    rangeDone(ru);
                     if (rangesLeft.get(ru.file().path()).decrementAndGet() == 0) sentFiles.incrementAndGet();
                 }
             }
@@ -360,7 +377,17 @@ public final class BundleShip {
             }
         }
         progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(System.nanoTime() - t0)));
+        bytesActuallySent = sent.get();
         return large;
+    }
+
+    /** Records a range the host confirmed, at once, so a push that stops later resumes after it. */
+    private synchronized void rangeDone(RangeUnit ru) {
+        ShipState.Partial p = partial.get(ru.file().path());
+        List<Long> done = new ArrayList<>(p.done());
+        done.add(ru.offset());
+        partial.put(ru.file().path(), new ShipState.Partial(p.size(), p.mtimeNs(), p.unit(), done));
+        new ShipState(ShipState.SCHEMA, base.remote(), base.files(), partial).save(bundleDir.resolve("runtime"));
     }
 
     static long unitBytes(Unit u) {
@@ -368,12 +395,15 @@ public final class BundleShip {
         return ((TarUnit) u).files().stream().mapToLong(f -> f.size() + 512).sum();
     }
 
-    /** Ranges land in PATH.orbit-part (so a half-sent file never carries the real name); start it empty. */
+    /**
+     * Ranges land in PATH.orbit-part, so a half-sent file never carries the real name. A part left by an
+     * interrupted push stays: unconfirmed ranges are all written again and truncate drops any longer tail.
+     */
     private static String prepareParts(List<LocalFile> large) {
         StringBuilder cmd = new StringBuilder();
         for (LocalFile f : large) {
             String part = RemoteShell.quote(f.path() + PART);
-            cmd.append(" && mkdir -p -- \"$(dirname -- ").append(part).append(")\" && rm -f -- ").append(part);
+            cmd.append(" && mkdir -p -- \"$(dirname -- ").append(part).append(")\"");
         }
         return cmd.toString();
     }

@@ -112,6 +112,10 @@ public final class OpenSshTransport implements Transport {
             errPump.join(1000);
             if (failure.get() instanceof RuntimeException re) throw re;
             int rc = p.exitValue();
+            if (failure.get() instanceof IOException io && rc != 255) {
+                // stdin ended early: the command saw EOF and may have exited 0 on half the data
+                throw new java.io.UncheckedIOException("feeding a command on " + address + " failed", io);
+            }
             if (rc == 255) {
                 String why = errCopy.toString().strip();
                 if (why.contains("Host key verification failed") || why.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")) {

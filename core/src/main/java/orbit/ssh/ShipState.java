@@ -19,13 +19,25 @@ import java.util.TreeMap;
 public record ShipState(
         @JsonProperty("schema_version") String schemaVersion,
         @JsonProperty("remote") String remote,
-        @JsonProperty("files") Map<String, Entry> files) {
+        @JsonProperty("files") Map<String, Entry> files,
+        @JsonProperty("partial") Map<String, Partial> partial) {
     public static final String SCHEMA = "orbit.ship.v1";
     public static final String FILE = "ship-state.json";
 
     public ShipState {
         files = files == null ? new TreeMap<>() : new TreeMap<>(files);
+        partial = partial == null ? new TreeMap<>() : new TreeMap<>(partial);
     }
+
+    /**
+     * A large file whose ranges were being written into PATH.orbit-part when a push stopped: the ranges
+     * (offsets, each {@code unit} bytes or up to the end) that the host confirmed, for this exact local file.
+     */
+    public record Partial(
+            @JsonProperty("size") long size,
+            @JsonProperty("mtime_ns") long mtimeNs,
+            @JsonProperty("unit") long unit,
+            @JsonProperty("done") java.util.List<Long> done) {}
 
     public record Entry(
             @JsonProperty("size") long size,
@@ -43,7 +55,7 @@ public record ShipState(
         } catch (IOException e) {
             // a damaged cache only costs a full comparison
         }
-        return new ShipState(SCHEMA, remote, new TreeMap<>());
+        return new ShipState(SCHEMA, remote, new TreeMap<>(), new TreeMap<>());
     }
 
     void save(Path runtimeDir) {

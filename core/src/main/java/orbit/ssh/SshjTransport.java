@@ -206,8 +206,10 @@ public final class SshjTransport implements Transport {
                 throw new HostUnreachableException(address + " did not finish `" + shortCommand(command) + "`: " + te.getMessage(), te);
             }
             if (failure.get() instanceof RuntimeException re) throw re;
-            if (failure.get() instanceof IOException io && !client.isConnected()) {
-                throw new HostUnreachableException("lost " + address + ": " + message(io), io);
+            if (failure.get() instanceof IOException io) {
+                // stdin ended early: the command saw EOF and may have exited 0 on half the data, so this is a failure
+                if (!client.isConnected()) throw new HostUnreachableException("lost " + address + ": " + message(io), io);
+                throw new java.io.UncheckedIOException("feeding `" + shortCommand(command) + "` on " + address + " failed", io);
             }
             Integer status = cmd.getExitStatus();
             return status == null ? -1 : status;

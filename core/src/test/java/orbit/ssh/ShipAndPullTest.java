@@ -200,6 +200,29 @@ class ShipAndPullTest {
     }
 
     @Test
+    void aPushStoppedInsideALargeFileResumesAfterTheRangesTheHostConfirmed(@TempDir Path tmp) throws Exception {
+        Path b = bundle(tmp);
+        String remote = tmp.resolve("remote").toString();
+        long big = Files.size(b.resolve("inputs/big.bin"));
+        // stop the push once two ranges of the large file are through (one connection, largest pieces first)
+        RuntimeException stop = new RuntimeException("stopped on purpose");
+        RuntimeException e = assertThrows(RuntimeException.class, () -> ship(b, remote).streams(1).onProgress(p -> {
+            if (p.bytesSent() > 2 * SMALL_CHUNK + 1000) throw stop;
+        }).push());
+        assertFalse(t.run("test -e " + RemoteShell.quote(remote + "/inputs/big.bin"), Duration.ofSeconds(5)).ok(),
+                "a half-sent file never carries its real name");
+        ShipState saved = ShipState.load(b.resolve("runtime"), sshd.address() + ":" + remote);
+        assertEquals(2, saved.partial().get("inputs/big.bin").done().size(), saved.toString());
+
+        BundleShip.Report r = ship(b, remote).streams(1).push();
+        assertTrue(r.bytesSent() < r.bytes() - 2 * SMALL_CHUNK + 1, "the confirmed ranges are not sent again: " + r);
+        assertEquals(BundleShip.sha256(b.resolve("inputs/big.bin")), remoteSha(remote, "inputs/big.bin"));
+        assertEquals(big, Long.parseLong(t.run("stat -c %s " + RemoteShell.quote(remote + "/inputs/big.bin"), Duration.ofSeconds(5)).stdout().strip()));
+        assertTrue(ShipState.load(b.resolve("runtime"), sshd.address() + ":" + remote).partial().isEmpty());
+        assertEquals(0, ship(b, remote).push().filesSent());
+    }
+
+    @Test
     void progressIsReported(@TempDir Path tmp) throws Exception {
         Path b = bundle(tmp);
         List<BundleShip.Progress> seen = new ArrayList<>();

@@ -46,10 +46,12 @@ public final class SshTargetOptions {
                 lostAfter == null ? null : LaunchCommand.duration("--lost-after", lostAfter),
                 trustNewHost, true, System::getenv,
                 (BundleShip.Progress p) -> {
-                    long now = System.nanoTime();
-                    if (now - last[0] > 500_000_000L || p.bytesSent() == p.bytesToSend()) {
-                        last[0] = now;
-                        progress.update(p.toString());
+                    synchronized (last) {
+                        long now = System.nanoTime();
+                        if (now - last[0] > 500_000_000L || p.bytesSent() == p.bytesToSend()) {
+                            last[0] = now;
+                            progress.update(p.toString());
+                        }
                     }
                 });
         return new SshTarget(SshAddress.parse(spec), settings);
