@@ -170,6 +170,16 @@ public final class LoopbackSshd implements AutoCloseable {
         }
     }
 
+    /** Removes a directory tree made for a stand-in host (keys, config, logs); links are removed, never followed. */
+    public static void deleteDir(Path dir) {
+        if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // a leftover temp dir is harmless
+        }
+    }
+
     @Override
     public void close() {
         signal("CONT");

@@ -31,6 +31,7 @@ class ShipAndPullTest {
     static void stop() {
         if (t != null) t.close();
         if (sshd != null) sshd.close();
+        orbit.ssh.LoopbackSshd.deleteDir(dir);
     }
 
     static final long SMALL_CHUNK = 1 << 20;

@@ -49,6 +49,7 @@ class SshTargetTest {
     @AfterAll
     static void stop() {
         if (sshd != null) sshd.close();
+        orbit.ssh.LoopbackSshd.deleteDir(dir);
     }
 
     @AfterEach

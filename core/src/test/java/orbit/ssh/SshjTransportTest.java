@@ -26,6 +26,7 @@ class SshjTransportTest {
     @AfterAll
     static void stopSshd() {
         if (sshd != null) sshd.close();
+        orbit.ssh.LoopbackSshd.deleteDir(dir);
     }
 
     @Test

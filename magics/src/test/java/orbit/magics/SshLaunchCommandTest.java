@@ -37,6 +37,7 @@ class SshLaunchCommandTest {
     @AfterAll
     static void stop() {
         if (sshd != null) sshd.close();
+        orbit.ssh.LoopbackSshd.deleteDir(dir);
     }
 
     record Result(int code, String out, String err) {}
