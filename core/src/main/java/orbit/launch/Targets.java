@@ -9,7 +9,8 @@ public final class Targets {
     public static Target parse(String spec) {
         String s = spec == null || spec.isBlank() ? LocalTarget.SPEC : spec.strip();
         if (s.equals(LocalTarget.SPEC)) return new LocalTarget();
-        // ssh://[user@]host[:port][/dir] and slurm targets are parsed here when they exist.
+        if (s.startsWith("ssh://")) return orbit.ssh.SshTarget.parse(s);
+        // slurm targets are parsed here when they exist.
         throw new OrbitException("unknown target " + s + ": use --target local");
     }
 }

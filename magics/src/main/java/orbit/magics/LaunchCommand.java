@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "launch", description = "Launch a bundle's job and follow its run.",
         mixinStandardHelpOptions = true,
-        subcommands = {LaunchCommand.Status.class, LaunchCommand.Logs.class, LaunchCommand.Wait.class, LaunchCommand.Cancel.class})
+        subcommands = {LaunchCommand.Status.class, LaunchCommand.Logs.class, LaunchCommand.Wait.class, LaunchCommand.Cancel.class,
+                LaunchPullCommand.class})
 public final class LaunchCommand extends Subcommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Bundle name (under --root) or path.")
     String name;
@@ -36,6 +37,9 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "5s", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     String heartbeat;
 
+    @picocli.CommandLine.Mixin
+    SshTargetOptions ssh;
+
     @Override
     public Integer call() {
         if (name == null) {
@@ -44,7 +48,8 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
         }
         if (simulateGpus != null && simulateGpus < 1) throw new OrbitException("--simulate-gpus " + simulateGpus + ": give a positive number of GPUs");
         Bundle bundle = bundleRoot().open(name);
-        Target t = Targets.parse(target);
+        Target ssh = this.ssh.target(target, console());
+        Target t = ssh != null ? ssh : Targets.parse(target);
         LaunchOptions options = LaunchOptions.defaults().withHeartbeat(duration("--heartbeat", heartbeat)).withSimulateGpus(simulateGpus);
         RunHandle run = t.launch(bundle, options);
         console().out().println("launched run " + run.runId() + " of " + bundle.name() + " on " + t.spec() + ": " + bundle.path());

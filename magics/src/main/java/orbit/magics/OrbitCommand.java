@@ -14,8 +14,8 @@ import java.nio.file.Path;
         mixinStandardHelpOptions = true,
         versionProvider = OrbitVersion.class,
         description = "Orchestrate ML training on rented GPUs: every run is a self-describing bundle.",
-        subcommands = {BundleCommand.class, LaunchCommand.class, NvmlCommand.class, ArtifactsCommand.class, ExampleCommand.class,
-                ClasspathCommand.class, MavenCommand.class})
+        subcommands = {BundleCommand.class, LaunchCommand.class, HostsCommand.class, NvmlCommand.class, ArtifactsCommand.class,
+                ExampleCommand.class, ClasspathCommand.class, MavenCommand.class})
 public final class OrbitCommand implements Runnable {
     final Console console;
 

@@ -1,0 +1,320 @@
+package orbit.ssh;
+
+import orbit.OrbitException;
+import orbit.bundle.Bundle;
+import orbit.bundle.Json;
+import orbit.launch.LastRun;
+import orbit.launch.RunHandle;
+import orbit.launch.RunState;
+import orbit.launch.RunStatus;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A run on a rented host. The host's runtime/last_run.json and heartbeat are the truth while it answers;
+ * the local runtime/last_run.json mirrors them (plus what only the control side can say: lost, cancelled
+ * by SIGKILL). When the host stops answering for the loss window the local state becomes {@code lost}
+ * with the time it was last seen; when it answers again its own state takes over (reattached).
+ */
+public final class SshRunHandle implements RunHandle, AutoCloseable {
+    /** Reason prefix of a run lost because its host stopped answering (as opposed to its process vanishing). */
+    public static final String HOST_LOST = "host stopped answering";
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /** The open connection, apart from the handle so an unreachable handle (a forgotten status in a kernel) closes it. */
+    private static final class Connection implements Runnable {
+        volatile Transport transport;
+
+        @Override
+        public void run() {
+            Transport t = transport;
+            transport = null;
+            if (t != null) t.close();
+        }
+    }
+
+    private final Bundle bundle;
+    private final String runId;
+    private final Connection connection = new Connection();
+    private volatile boolean lastProbeFailed;
+
+    /** True when the last {@link #status()} got no answer from the host. */
+    public boolean lastProbeFailed() {
+        return lastProbeFailed;
+    }
+
+    SshRunHandle(Bundle bundle, String runId, Transport connected) {
+        this.bundle = bundle;
+        this.runId = runId;
+        this.connection.transport = connected;
+        CLEANER.register(this, connection);
+    }
+
+    public static SshRunHandle attach(Bundle bundle) {
+        LastRun run = LastRun.read(bundle.runtimeDir()).orElseThrow(() -> new OrbitException(
+                "bundle " + bundle.name() + " has never been launched: start it with `orbit launch " + bundle.name() + " --target ssh://user@host`"));
+        return new SshRunHandle(bundle, run.runId(), null);
+    }
+
+    SshLease lease() {
+        return SshLease.read(bundle.runtimeDir()).orElseThrow(() -> new OrbitException(
+                "bundle " + bundle.name() + " has no runtime/ssh.json: launch it with `orbit launch " + bundle.name() + " --target ssh://user@host`"));
+    }
+
+    private synchronized Transport transport() {
+        Transport t = connection.transport;
+        if (t != null && !t.isConnected()) dropTransport();
+        if (connection.transport == null) {
+            SshLease l = lease();
+            connection.transport = SshjTransport.connect(l.address(), l.options());
+        }
+        return connection.transport;
+    }
+
+    private synchronized void dropTransport() {
+        connection.run();
+    }
+
+    @Override
+    public Bundle bundle() {
+        return bundle;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    /** What one probe of the host says. */
+    record Probe(LastRun run, String heartbeat, boolean alive) {}
+
+    /** One exec: the host's last_run.json, its heartbeat, and the start ticks of the recorded pid if it still runs. */
+    Probe probe() {
+        SshLease l = lease();
+        String script = "cd " + RemoteShell.dir(l.remoteDir()) + " || exit 3\n"
+                + "cat runtime/last_run.json 2>/dev/null; printf '\\036'\n"
+                + "cat runtime/heartbeat 2>/dev/null; printf '\\036'\n"
+                + "p=$(sed -n 's/^ *\"pid\" *: *\\([0-9][0-9]*\\).*/\\1/p' runtime/last_run.json 2>/dev/null | head -n 1)\n"
+                + "if [ -n \"$p\" ] && s=$(cat /proc/$p/stat 2>/dev/null); then s=${s##*) }; set -- $s; printf '%s' \"${20}\"; fi\n";
+        Duration limit = Duration.ofMillis(Math.max(2000, Math.min(15000, l.lostAfterMs() / 3)));
+        Transport.Result r = transport().run("bash -c " + RemoteShell.quote(script), limit);
+        if (r.exitStatus() == 3) {
+            throw new OrbitException("the bundle is gone from " + l.remoteDir() + " on " + l.target() + ": evidence pulled so far is in " + bundle.path());
+        }
+        String[] parts = r.stdout().split("\u001e", -1);
+        LastRun run = null;
+        if (parts.length > 0 && !parts[0].isBlank()) {
+            try {
+                run = Json.MAPPER.readValue(parts[0], LastRun.class);
+            } catch (IOException e) {
+                run = null; // caught mid-write on the host: the next probe reads it whole
+            }
+        }
+        String hb = parts.length > 1 && !parts[1].isBlank() ? parts[1].strip() : null;
+        String ticks = parts.length > 2 ? parts[2].strip() : "";
+        boolean alive = run != null && run.pidStartTicks() != null && run.pidStartTicks().equals(ticks);
+        return new Probe(run, hb, alive);
+    }
+
+    @Override
+    public synchronized RunStatus status() {
+        LastRun local = LastRun.read(bundle.runtimeDir()).orElse(null);
+        Probe p;
+        try {
+            p = probe();
+            lastProbeFailed = false;
+        } catch (HostUnreachableException e) {
+            lastProbeFailed = true;
+            dropTransport();
+            return unreachable(local, e);
+        }
+        Instant now = Instant.now();
+        lease().seen(now).write(bundle.runtimeDir());
+        if (p.run() == null || !runId.equals(p.run().runId())) {
+            if (local == null) throw new OrbitException("run " + runId + " has not recorded itself on " + lease().target() + " yet: ask again in a moment");
+            return new RunStatus(bundle.name(), local, p.alive(), p.heartbeat());
+        }
+        LastRun remote = p.run();
+        if (!remote.state().terminal() && !p.alive()) {
+            if (local != null && local.state() == RunState.LOST && local.reason() != null && !local.reason().startsWith(HOST_LOST)) {
+                return new RunStatus(bundle.name(), local, false, p.heartbeat());
+            }
+            remote = remote.ended(RunState.LOST, now.toString(), null, "process " + remote.pid() + " vanished on " + remote.host()
+                    + " in state " + remote.state().wire() + " without finalizing" + (p.heartbeat() == null ? "" : " (last heartbeat " + p.heartbeat() + ")"), p.heartbeat());
+        }
+        if (!remote.equals(local)) remote.write(bundle.runtimeDir());
+        return new RunStatus(bundle.name(), remote, p.alive(), p.heartbeat());
+    }
+
+    /** The host did not answer: past the loss window the run is recorded lost, with when the host was last seen. */
+    private RunStatus unreachable(LastRun local, HostUnreachableException e) {
+        if (local == null) throw e;
+        SshLease l = lease();
+        Instant seen = l.lastSeenAt().orElse(Instant.parse(local.startedAt() == null ? Instant.now().toString() : local.startedAt()));
+        boolean pastWindow = Duration.between(seen, Instant.now()).compareTo(l.lostAfter()) >= 0;
+        if (!local.state().terminal() && pastWindow) {
+            local = local.ended(RunState.LOST, Instant.now().toString(), null,
+                    HOST_LOST + ": " + l.target() + " last seen " + seen + " (no answer for " + l.lostAfter().toSeconds()
+                            + " s: " + e.getMessage() + "); evidence pulled until then is in this bundle", null);
+            local.write(bundle.runtimeDir());
+        }
+        return new RunStatus(bundle.name(), local, false, localHeartbeat());
+    }
+
+    private String localHeartbeat() {
+        try {
+            Path hb = bundle.runtimeDir().resolve("heartbeat");
+            return Files.isRegularFile(hb) ? Files.readString(hb).strip() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Pulls runtime/ and artifacts/ now; throws when the host does not answer (what was pulled before stays). */
+    public EvidencePull.Report pull() {
+        SshLease l = lease();
+        try {
+            EvidencePull.Report r = new EvidencePull(transport(), bundle.path(), l.remoteDir()).pull();
+            lease().seen(Instant.now()).synced(Instant.now()).write(bundle.runtimeDir());
+            return r;
+        } catch (HostUnreachableException e) {
+            dropTransport();
+            throw e;
+        }
+    }
+
+    @Override
+    public void sync() {
+        pull();
+        status();
+    }
+
+    @Override
+    public RunStatus waitFor(Duration timeout) throws InterruptedException {
+        SshLease l = lease();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextSync = System.nanoTime() + l.syncEvery().toNanos();
+        long poll = Math.max(200, Math.min(1000, l.heartbeatMs()));
+        RunStatus st = status();
+        while (!st.state().terminal() && System.nanoTime() < deadline) {
+            Thread.sleep(poll);
+            if (System.nanoTime() >= nextSync) {
+                tryPull();
+                nextSync = System.nanoTime() + l.syncEvery().toNanos();
+            }
+            st = status();
+        }
+        if (st.state().terminal()) {
+            tryPull();
+            st = status();
+        }
+        return st;
+    }
+
+    private boolean tryPull() {
+        try {
+            pull();
+            return true;
+        } catch (HostUnreachableException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public RunStatus cancel(Duration grace) throws InterruptedException {
+        RunStatus st = status();
+        if (st.state().terminal()) return st;
+        LastRun run = st.run();
+        long pgid = run.pgid() != null ? run.pgid() : run.pid();
+        String how = "SIGTERM";
+        transport().run("kill -TERM -- -" + pgid + " 2>/dev/null; true", Duration.ofSeconds(15));
+        if (!groupGone(pgid, grace)) {
+            transport().run("kill -KILL -- -" + pgid + " 2>/dev/null; true", Duration.ofSeconds(15));
+            groupGone(pgid, Duration.ofSeconds(10));
+            how = "SIGKILL";
+        }
+        Probe p = probe();
+        if (p.run() != null && runId.equals(p.run().runId()) && !p.run().state().terminal()) {
+            // launch.sh could not finalize (killed): record cancelled on both sides and write the manifest there
+            LastRun cancelled = p.run().ended(RunState.CANCELLED, Instant.now().toString(), how,
+                    "cancelled: process group " + pgid + " killed with " + how + " after a grace of " + grace.toSeconds() + "s", p.heartbeat());
+            String d = RemoteShell.dir(lease().remoteDir());
+            transport().run("cd " + d + " && cat > runtime/.last_run.json.tmp.orbit && mv -f runtime/.last_run.json.tmp.orbit runtime/last_run.json"
+                    + " && bash scripts/launch.sh --manifest", Json.bytes(cancelled), Duration.ofMinutes(2));
+        }
+        tryPull();
+        return status();
+    }
+
+    private boolean groupGone(long pgid, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            if (!transport().run("kill -0 -- -" + pgid + " 2>/dev/null", Duration.ofSeconds(15)).ok()) return true;
+            if (System.nanoTime() >= deadline) return false;
+            Thread.sleep(200);
+        }
+    }
+
+    @Override
+    public List<String> logs(LogSurface surface, int lines) {
+        tryPull();
+        Path file = surface.in(bundle);
+        if (!Files.isRegularFile(file)) return List.of();
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return new ArrayList<>(all.subList(Math.max(0, all.size() - Math.max(0, lines)), all.size()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    @Override
+    public void follow(LogSurface surface, PrintWriter out, BooleanSupplier stop) throws InterruptedException {
+        Path file = surface.in(bundle);
+        long offset = 0;
+        while (!stop.getAsBoolean()) {
+            tryPull();
+            offset = copyFrom(file, offset, out);
+            RunStatus st = status();
+            if (st.state().terminal()) {
+                tryPull();
+                copyFrom(file, offset, out);
+                return;
+            }
+            Thread.sleep(Math.max(500, Math.min(2000, lease().heartbeatMs())));
+        }
+    }
+
+    private static long copyFrom(Path file, long offset, PrintWriter out) {
+        if (!Files.isRegularFile(file)) return offset;
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long len = raf.length();
+            if (len <= offset) return offset;
+            byte[] buf = new byte[(int) Math.min(len - offset, 1 << 20)];
+            raf.seek(offset);
+            raf.readFully(buf);
+            out.print(new String(buf, StandardCharsets.UTF_8));
+            out.flush();
+            return offset + buf.length;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        dropTransport();
+    }
+}

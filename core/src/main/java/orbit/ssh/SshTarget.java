@@ -1,0 +1,283 @@
+package orbit.ssh;
+
+import orbit.OrbitException;
+import orbit.bundle.Bundle;
+import orbit.bundle.Json;
+import orbit.launch.LastRun;
+import orbit.launch.LaunchOptions;
+import orbit.launch.RunHandle;
+import orbit.launch.RunStatus;
+import orbit.launch.ScriptGenerator;
+import orbit.launch.ShellQuote;
+import orbit.launch.Target;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs a bundle on a rented host over SSH: ship the bundle by content, start launch.sh detached
+ * (setsid nohup, so it survives disconnects and the control side), record where it runs in runtime/ssh.json
+ * and runtime/last_run.json, and start a local sync watcher that pulls runtime/ and artifacts/ back every
+ * --sync-every, notices host loss and reattaches when the host answers again.
+ */
+public final class SshTarget implements Target {
+    private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Remote-only file that takes what the detached start prints before launch.sh redirects its own output. */
+    static final String DETACH_LOG = ".orbit-launch.out";
+
+    /**
+     * Launch settings beyond {@link LaunchOptions}.
+     *
+     * @param ssh           key and known_hosts
+     * @param remoteDir     where the bundle lives on the host; null: ~/orbit/bundles/NAME
+     * @param syncEvery     pull cadence while the run lives
+     * @param lostAfter     no answer for this long → lost; null: three heartbeat intervals
+     * @param trustNewHost  trust an unknown host key on first use, recording it in the bundle (runtime/known_hosts unless --known-hosts)
+     * @param watch         start the local sync watcher process
+     * @param secrets       where secret_env values come from (the control side's environment)
+     * @param progress      shipping progress
+     */
+    public record Settings(SshOptions ssh, String remoteDir, Duration syncEvery, Duration lostAfter, boolean trustNewHost,
+                           boolean watch, UnaryOperator<String> secrets, Consumer<BundleShip.Progress> progress) {
+        public Settings {
+            ssh = ssh == null ? SshOptions.defaults() : ssh;
+            syncEvery = syncEvery == null ? Duration.ofSeconds(30) : syncEvery;
+            secrets = secrets == null ? System::getenv : secrets;
+            progress = progress == null ? p -> {} : progress;
+        }
+
+        public static Settings defaults() {
+            return new Settings(null, null, null, null, false, true, null, null);
+        }
+    }
+
+    private final SshAddress address;
+    private final Settings settings;
+
+    public SshTarget(SshAddress address, Settings settings) {
+        this.address = address;
+        this.settings = settings;
+    }
+
+    /** From a --target or last_run.json "target" string: ssh://user@host[:port]. */
+    public static SshTarget parse(String spec) {
+        return new SshTarget(SshAddress.parse(spec), Settings.defaults());
+    }
+
+    @Override
+    public String spec() {
+        return address.toString();
+    }
+
+    @Override
+    public RunHandle launch(Bundle bundle, LaunchOptions options) {
+        bundle.ensureStructure();
+        Bundle b = Bundle.open(bundle.path().toAbsolutePath().normalize());
+        Map<String, String> secretValues = secretValues(b);
+        try (FileChannel ch = FileChannel.open(b.scriptsDir().resolve(".launch.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            SshOptions ssh = settings.ssh();
+            String tofu = null;
+            if (settings.trustNewHost() && ssh.knownHosts() == null) ssh = ssh.withKnownHosts(b.runtimeDir().resolve("known_hosts"));
+            Transport t;
+            try {
+                t = SshjTransport.connect(address, ssh);
+            } catch (OrbitException e) {
+                if (!settings.trustNewHost() || e instanceof HostUnreachableException || e.getMessage().contains("CHANGED")) throw e;
+                PublicKey key = SshjTransport.scanHostKey(address, ssh);
+                HostKeys.record(ssh.knownHostsFile(), address, key);
+                tofu = HostKeys.fingerprint(key);
+                t = SshjTransport.connect(address, ssh);
+            }
+            String remoteDir = settings.remoteDir() != null ? settings.remoteDir() : BundleShip.defaultRemoteDir(b.name());
+            SshRunHandle handle;
+            try {
+                refuseIfLive(b);
+                String runId = newRunId();
+                archivePreviousRun(b, runId);
+                LaunchOptions opts = options;
+                ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, spec(), opts));
+                BundleShip ship = new BundleShip(t, b.path(), remoteDir).onProgress(settings.progress());
+                OpenSshTransport.ifAvailable(address, ssh).ifPresent(ship::bulkVia);
+                ship.push();
+                Duration lostAfter = settings.lostAfter() != null ? settings.lostAfter() : opts.heartbeat().multipliedBy(3);
+                SshLease lease = new SshLease(SshLease.SCHEMA, spec(), remoteDir,
+                        ssh.identity() == null ? null : ssh.identity().toAbsolutePath().toString(),
+                        ssh.knownHostsFile().toAbsolutePath().toString(), tofu, tofu != null ? Boolean.TRUE : null,
+                        opts.heartbeat().toMillis(), settings.syncEvery().toMillis(), lostAfter.toMillis(),
+                        Instant.now().toString(), null, null);
+                lease.write(b.runtimeDir());
+                start(t, b, remoteDir, secretValues);
+                handle = new SshRunHandle(b, runId, t);
+                awaitRecorded(handle, runId, opts.startTimeout(), t, remoteDir);
+            } catch (RuntimeException e) {
+                t.close();
+                throw e;
+            }
+            if (settings.watch()) SyncWatcher.spawn(b);
+            return handle;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock scripts/.launch.lock of " + b.name(), e);
+        }
+    }
+
+    @Override
+    public Optional<RunHandle> attach(Bundle bundle) {
+        if (LastRun.read(bundle.runtimeDir()).isEmpty() || SshLease.read(bundle.runtimeDir()).isEmpty()) return Optional.empty();
+        SshRunHandle h = SshRunHandle.attach(bundle);
+        LastRun last = LastRun.read(bundle.runtimeDir()).orElseThrow();
+        boolean hostLost = last.reason() != null && last.reason().startsWith(SshRunHandle.HOST_LOST);
+        if (settings.watch() && (!last.state().terminal() || hostLost)) SyncWatcher.spawn(bundle);
+        return Optional.of(h);
+    }
+
+    private Map<String, String> secretValues(Bundle b) {
+        Map<String, String> values = new TreeMap<>();
+        for (String name : b.job().entrypoint().secretEnv()) {
+            ShellQuote.name(name, "job.json: entrypoint.secret_env entry");
+            String v = settings.secrets().apply(name);
+            if (v == null) throw new OrbitException("secret " + name + " (job.json secret_env) is not set in this environment: export it, then launch again");
+            if (v.indexOf('\0') >= 0) throw new OrbitException("secret " + name + " contains a NUL byte, which no program can receive");
+            values.put(name, v);
+        }
+        return values;
+    }
+
+    private void refuseIfLive(Bundle b) {
+        Optional<LastRun> prev = LastRun.read(b.runtimeDir());
+        if (prev.isEmpty() || prev.get().state().terminal() || SshLease.read(b.runtimeDir()).isEmpty()) return;
+        try (SshRunHandle h = SshRunHandle.attach(b)) {
+            RunStatus st = h.status();
+            if (!st.state().terminal()) {
+                throw new OrbitException("bundle " + b.name() + " is already running on " + st.run().target() + " (run " + st.run().runId()
+                        + ", " + st.state().wire() + "): watch it with `orbit launch logs " + b.name() + " --follow` or stop it with `orbit launch cancel " + b.name() + "`");
+            }
+        }
+    }
+
+    /**
+     * Moves the previous run's local runtime/ and artifacts/ into runs/PREV_ID, as launch.sh does on the
+     * host, so the new run's files never overwrite collected evidence; the pull record follows the files.
+     */
+    static void archivePreviousRun(Bundle b, String newRunId) {
+        Optional<LastRun> prev = LastRun.read(b.runtimeDir());
+        if (prev.isEmpty() || prev.get().runId() == null || prev.get().runId().equals(newRunId)) return;
+        String id = prev.get().runId();
+        Path pullState = b.runtimeDir().resolve(EvidencePull.STATE_FILE);
+        Map<String, String> moved = new TreeMap<>();
+        try {
+            for (String area : EvidencePull.PULLED) {
+                Path dir = b.path().resolve(area);
+                Path dest = dir.resolve("runs").resolve(id);
+                List<Path> entries;
+                try (Stream<Path> s = Files.list(dir)) {
+                    entries = s.collect(Collectors.toList());
+                }
+                for (Path e : entries) {
+                    String rel = area + "/" + e.getFileName();
+                    if (rel.equals("runtime/last_run.json")) {
+                        // a copy: the live file is replaced once the new run records itself
+                        Files.createDirectories(dest);
+                        Files.copy(e, dest.resolve(e.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        continue;
+                    }
+                    if (e.getFileName().toString().equals("runs") || EvidencePull.CONTROL_FILES.contains(rel)) continue;
+                    Files.createDirectories(dest);
+                    Files.move(e, dest.resolve(e.getFileName()), LinkOption.NOFOLLOW_LINKS);
+                    moved.put(rel, area + "/runs/" + id + "/" + e.getFileName());
+                }
+            }
+            if (Files.isRegularFile(pullState) && !moved.isEmpty()) {
+                EvidencePull.PullState st = Json.MAPPER.readValue(pullState.toFile(), EvidencePull.PullState.class);
+                Map<String, String> next = new TreeMap<>();
+                st.mtimes().forEach((k, v) -> {
+                    String key = k;
+                    for (Map.Entry<String, String> m : moved.entrySet()) {
+                        if (k.equals(m.getKey()) || k.startsWith(m.getKey() + "/")) key = m.getValue() + k.substring(m.getKey().length());
+                    }
+                    next.put(key, v);
+                });
+                orbit.bundle.AtomicFile.writeJson(pullState, new EvidencePull.PullState(st.remote(), next));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot archive the previous run " + id + " of " + b.name(), e);
+        }
+    }
+
+    /**
+     * Starts launch.sh detached. Secret values travel only on the exec channel's stdin, as NUL-separated
+     * NAME=VALUE records read by the remote shell into its environment; the command line names no value
+     * and nothing is written to a file. `;` (not `&&`) before the background job, or the channel stays open.
+     */
+    private static void start(Transport t, Bundle b, String remoteDir, Map<String, String> secrets) {
+        StringBuilder script = new StringBuilder("cd " + RemoteShell.dir(remoteDir) + " || exit 1\n");
+        if (!secrets.isEmpty()) {
+            script.append("while IFS= read -r -d '' kv; do\n  case ${kv%%=*} in\n    ")
+                    .append(String.join("|", secrets.keySet()))
+                    .append(") export \"$kv\" ;;\n  esac\ndone\n");
+        }
+        script.append("setsid nohup bash scripts/").append(ScriptGenerator.LAUNCH).append(" >").append(DETACH_LOG)
+                .append(" 2>&1 </dev/null & echo $!\n");
+        ByteArrayOutputStream stdin = new ByteArrayOutputStream();
+        for (Map.Entry<String, String> e : secrets.entrySet()) {
+            stdin.writeBytes((e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8));
+            stdin.write(0);
+        }
+        Transport.Result r = t.run("bash -c " + RemoteShell.quote(script.toString()), stdin.toByteArray(), Duration.ofSeconds(60));
+        if (!r.ok() || r.stdout().isBlank()) {
+            throw new OrbitException("could not start scripts/launch.sh of " + b.name() + " on " + t.address() + " (exit " + r.exitStatus()
+                    + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()) + "): check that bash exists there and " + remoteDir + " is writable");
+        }
+    }
+
+    private static void awaitRecorded(SshRunHandle h, String runId, Duration timeout, Transport t, String remoteDir) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            SshRunHandle.Probe p = h.probe();
+            if (p.run() != null && runId.equals(p.run().runId()) && p.run().pid() != null) {
+                h.status();
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        String out = t.run("cd " + RemoteShell.dir(remoteDir) + " && tail -n 5 " + DETACH_LOG + " runtime/launch.out 2>/dev/null", Duration.ofSeconds(10)).stdout();
+        throw new OrbitException("scripts/launch.sh did not record run " + runId + " on " + t.address() + " within " + timeout.toSeconds()
+                + "s" + (out.isBlank() ? "" : " (" + out.strip().replace('\n', ' ') + ")") + ": check `orbit launch status` and runtime/launch.out on the host");
+    }
+
+    static String newRunId() {
+        byte[] r = new byte[2];
+        RANDOM.nextBytes(r);
+        return ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID_TIME) + "-" + HexFormat.of().formatHex(r);
+    }
+}
