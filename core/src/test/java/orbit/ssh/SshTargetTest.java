@@ -255,6 +255,10 @@ class SshTargetTest {
             System.out.printf("host frozen: recorded lost after %.1f s (window %d s): %s%n", took, lostAfter.toSeconds(), lost.reason());
             assertTrue(took <= lostAfter.toSeconds() + 4, "lost after " + took + " s, window " + lostAfter.toSeconds() + " s");
             assertTrue(lost.reason().startsWith(SshRunHandle.HOST_LOST) && lost.reason().contains("last seen"), lost.reason());
+            // The post-mortem, read from the local bundle alone, names the vanished host as the likely cause.
+            var postmortem = orbit.artifacts.Artifacts.of(b).postmortem();
+            assertTrue(postmortem.causes().stream().anyMatch(c -> c.title().startsWith("host lost") && c.evidence().contains(SshRunHandle.HOST_LOST)),
+                    postmortem.toString());
             for (Map.Entry<Path, byte[]> e : before.entrySet()) {
                 assertTrue(Files.isRegularFile(e.getKey()), "still there: " + e.getKey());
                 byte[] now = Files.readAllBytes(e.getKey());
