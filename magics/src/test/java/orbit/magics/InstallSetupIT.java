@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** install/setup on the jars `mvn package` just built: the launcher it installs works and finds Java as documented. */
+/**
+ * install/setup on the jars `mvn package` just built: the launcher it installs works and finds Java as documented.
+ * The kernel is built after this module, so these runs install the CLI alone; the dist tests install the kernel.
+ */
 class InstallSetupIT {
     @TempDir
     Path tmp;
@@ -36,9 +39,9 @@ class InstallSetupIT {
     void setupWithPrefixInstallsAWorkingLauncherAndIsIdempotent() throws Exception {
         Path prefix = tmp.resolve("prefix");
         String setup = REPO.resolve("install/setup").toString();
-        Run first = run(tmp, Map.of(), List.of(setup, "--prefix", prefix.toString(), "--skip-build"));
+        Run first = run(tmp, Map.of(), List.of(setup, "--prefix", prefix.toString(), "--skip-build", "--no-kernel"));
         assertEquals(0, first.code(), first.out());
-        Run again = run(tmp, Map.of(), List.of(setup, "--prefix", prefix.toString(), "--skip-build"));
+        Run again = run(tmp, Map.of(), List.of(setup, "--prefix", prefix.toString(), "--skip-build", "--no-kernel"));
         assertEquals(0, again.code(), again.out());
         Path orbit = prefix.resolve("bin/orbit");
         assertTrue(Files.isExecutable(orbit));
@@ -52,7 +55,7 @@ class InstallSetupIT {
     @Test
     void launcherPrefersOrbitJavaHomeAndSaysSoWhenJavaIsMissing() throws Exception {
         Path prefix = tmp.resolve("prefix");
-        assertEquals(0, run(tmp, Map.of(), List.of(REPO.resolve("install/setup").toString(), "--prefix", prefix.toString(), "--skip-build")).code());
+        assertEquals(0, run(tmp, Map.of(), List.of(REPO.resolve("install/setup").toString(), "--prefix", prefix.toString(), "--skip-build", "--no-kernel")).code());
         Run broken = run(tmp, Map.of("ORBIT_JAVA_HOME", tmp.resolve("no-such-jdk").toString()),
                 List.of(prefix.resolve("bin/orbit").toString(), "--version"));
         assertEquals(1, broken.code());
