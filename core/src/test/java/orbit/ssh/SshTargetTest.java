@@ -237,7 +237,10 @@ class SshTargetTest {
         launched.add(b);
         Path log = b.artifactsDir().resolve("training.log");
         long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-        while ((!Files.isRegularFile(log) || Files.size(log) < 200) && System.nanoTime() < end) Thread.sleep(200);
+        // runtime/ and artifacts/ arrive in one pull after another: wait until both show the live run
+        while ((!Files.isRegularFile(log) || Files.size(log) < 200 || localState(b) != RunState.RUNNING) && System.nanoTime() < end) {
+            Thread.sleep(200);
+        }
         assertTrue(Files.size(log) >= 200, "the watcher pulled training.log while the run lives");
         assertEquals(RunState.RUNNING, localState(b));
 
