@@ -45,6 +45,7 @@ public final class Plots {
     private Plots() {}
 
     public static Plot gpuMemory(Table samples, String title) {
+        String label = simulatedLabel(samples);
         XYSeriesCollection data = new XYSeriesCollection();
         Map<Integer, double[][]> used = perGpu(samples, "mem_used_mib");
         Map<Integer, double[][]> total = perGpu(samples, "mem_total_mib");
@@ -60,21 +61,28 @@ public final class Plots {
         } else {
             total.forEach((g, xy) -> data.addSeries(series("GPU " + g + " total", xy)));
         }
-        JFreeChart chart = timeChart(title + ": GPU memory", "MiB", data);
+        JFreeChart chart = timeChart(title + ": GPU memory" + label, "MiB", data);
         XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
         for (int s = firstTotal; s < data.getSeriesCount(); s++) {
             r.setSeriesStroke(s, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
             if (totals.size() == 1) r.setSeriesPaint(s, Color.RED);
         }
-        return render(title + ": GPU memory", chart);
+        return render(title + ": GPU memory" + label, chart);
     }
 
     public static Plot utilization(Table samples, String title) {
+        String label = simulatedLabel(samples);
         XYSeriesCollection data = new XYSeriesCollection();
         perGpu(samples, "util_gpu").forEach((g, xy) -> data.addSeries(series("GPU " + g, xy)));
-        JFreeChart chart = timeChart(title + ": GPU utilization", "%", data);
+        JFreeChart chart = timeChart(title + ": GPU utilization" + label, "%", data);
         ((NumberAxis) chart.getXYPlot().getRangeAxis()).setRange(0, 105);
-        return render(title + ": GPU utilization", chart);
+        return render(title + ": GPU utilization" + label, chart);
+    }
+
+    /** " (SIMULATED GPUs)" when any sample came from the simulator: a chart must never pass for a measurement. */
+    static String simulatedLabel(Table samples) {
+        if (!samples.containsColumn("source")) return "";
+        return samples.stringColumn("source").contains("simulated") ? " (SIMULATED GPUs)" : "";
     }
 
     /** Training loss by step as a line, eval loss as points. */

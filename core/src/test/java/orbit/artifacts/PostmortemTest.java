@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import tech.tablesaw.api.Table;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -152,6 +153,25 @@ class PostmortemTest {
         }
         Path out = a.plotGpuMemory().write(dir.resolve("out/mem.png"));
         assertNotNull(ImageIO.read(out.toFile()));
+    }
+
+    @Test
+    void plotsOfSimulatedSamplesSaySo() {
+        Table samples = Table.create("nvml-audit", tech.tablesaw.api.InstantColumn.create("ts"), tech.tablesaw.api.IntColumn.create("gpu"),
+                tech.tablesaw.api.DoubleColumn.create("mem_used_mib"), tech.tablesaw.api.DoubleColumn.create("mem_total_mib"),
+                tech.tablesaw.api.DoubleColumn.create("util_gpu"), tech.tablesaw.api.StringColumn.create("source"));
+        for (int i = 0; i < 3; i++) {
+            samples.instantColumn("ts").append(java.time.Instant.ofEpochSecond(1_000 + i));
+            samples.intColumn("gpu").append(0);
+            samples.doubleColumn("mem_used_mib").append(100.0 * i);
+            samples.doubleColumn("mem_total_mib").append(1000.0);
+            samples.doubleColumn("util_gpu").append(50.0);
+            samples.stringColumn("source").append("simulated");
+        }
+        assertEquals("run: GPU memory (SIMULATED GPUs)", Plots.gpuMemory(samples, "run").title());
+        assertEquals("run: GPU utilization (SIMULATED GPUs)", Plots.utilization(samples, "run").title());
+        samples.stringColumn("source").set(samples.stringColumn("source").isEqualTo("simulated"), "nvml");
+        assertEquals("run: GPU memory", Plots.gpuMemory(samples, "run").title(), "measured samples carry no label");
     }
 
     @Test
