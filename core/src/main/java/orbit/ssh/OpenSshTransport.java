@@ -43,6 +43,13 @@ public final class OpenSshTransport implements Transport {
         return Optional.empty();
     }
 
+    /**
+     * The ciphers OpenSSH offers by default, AES-GCM first: with AES instructions (any server CPU of the last
+     * decade) it costs about a third less CPU per byte than chacha20-poly1305, which matters when a push is
+     * bound by the CPU of both ends (1 GB over loopback: 1.14 s against 1.70 s). The same set, only reordered.
+     */
+    static final String CIPHERS = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
+
     List<String> argv(String command) {
         List<String> a = new ArrayList<>(List.of(ssh.toString(), "-T", "-x", "-a", "-o", "LogLevel=ERROR",
                 "-o", "BatchMode=yes",
@@ -50,6 +57,7 @@ public final class OpenSshTransport implements Transport {
                 "-o", "UserKnownHostsFile=" + options.knownHostsFile().toAbsolutePath(),
                 "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "UpdateHostKeys=no",
+                "-o", "Ciphers=" + CIPHERS,
                 "-o", "ServerAliveInterval=" + Math.max(1, options.keepAlive().toSeconds()),
                 "-o", "ServerAliveCountMax=" + options.keepAliveMaxCount(),
                 "-o", "ConnectTimeout=" + Math.max(1, options.connectTimeout().toSeconds()),
