@@ -531,29 +531,45 @@ public final class AuditLoader {
         Table t = Table.create("nvml-audit");
         long tTable = System.nanoTime();
         Map<String, tech.tablesaw.columns.Column<?>> cols = new HashMap<>();
+        // Tablesaw's factories copy the array they are given, so each row array is trimmed only when it is
+        // longer than the rows read, and dropped as soon as its column exists: the young collections of a
+        // first load then reclaim the large arrays one by one instead of the heap growing to hold them all.
         long[] packed = Arrays.copyOf(ts, n);
+        ts = null;
         for (int i = 0; i < n; i++) if (packed[i] == MISSING_LONG) packed[i] = tech.tablesaw.columns.instant.InstantColumnType.missingValueIndicator();
         cols.put("ts", InstantColumn.createInternal("ts", packed));
-        for (int i = 0; i < INT_COLUMNS.length; i++) cols.put(INT_COLUMNS[i], IntColumn.create(INT_COLUMNS[i], Arrays.copyOf(ints[i], n)));
-        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) cols.put(DOUBLE_COLUMNS[i], DoubleColumn.create(DOUBLE_COLUMNS[i], Arrays.copyOf(doubles[i], n)));
+        packed = null;
+        for (int i = 0; i < INT_COLUMNS.length; i++) {
+            int[] a = ints[i];
+            ints[i] = null;
+            cols.put(INT_COLUMNS[i], IntColumn.create(INT_COLUMNS[i], a.length == n ? a : Arrays.copyOf(a, n)));
+        }
+        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) {
+            double[] a = doubles[i];
+            doubles[i] = null;
+            cols.put(DOUBLE_COLUMNS[i], DoubleColumn.create(DOUBLE_COLUMNS[i], a.length == n ? a : Arrays.copyOf(a, n)));
+        }
+        long[] th = throttle;
+        throttle = null;
+        cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th.length == n ? th : Arrays.copyOf(th, n)));
+        th = null;
         long tNum = System.nanoTime();
+        String missing = StringColumnType.missingValueIndicator();
         for (int i = 0; i < STRING_COLUMNS.length; i++) {
             String[] a = strings[i];
+            strings[i] = null;
             StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
-            String missing = StringColumnType.missingValueIndicator();
             for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
             cols.put(STRING_COLUMNS[i], sc);
         }
         long tStr = System.nanoTime();
-        long[] th = Arrays.copyOf(throttle, n);
-        cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th));
         for (String name : ORDER) t.addColumns(cols.get(name));
         report.rows = n;
         if (DEBUG) {
             long now = System.nanoTime();
             System.err.printf("audit load: parse %d ms (events %d ms), columns %d ms (table %d, numbers %d, strings %d), %d rows%n",
                     (tScanned - tStart) / 1_000_000, tEvents / 1_000_000, (now - tScanned) / 1_000_000, (tTable - tScanned) / 1_000_000,
-                    (tStr - tNum) / 1_000_000 + (tNum - tTable) / 1_000_000, (tStr - tNum) / 1_000_000, n);
+                    (tNum - tTable) / 1_000_000, (tStr - tNum) / 1_000_000, n);
         }
         if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", unknownKeys));
         if (coerced > 0) report.warn(coerced + " values of the wrong type read as numbers or left empty");
