@@ -128,7 +128,6 @@ public final class AuditLoader {
      */
     private static void warmUpTablesaw() {
         if (!TABLESAW_STARTED.compareAndSet(false, true)) return;
-        if (Boolean.getBoolean("orbit.audit.nowarm")) return;
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
             Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
