@@ -2,9 +2,7 @@ package orbit.artifacts;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import orbit.OrbitException;
-import orbit.bundle.Json;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.InstantColumn;
 import tech.tablesaw.api.IntColumn;
@@ -26,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -118,6 +115,10 @@ public final class AuditLoader {
         return (int) Math.min(Integer.MAX_VALUE - 16, Math.max(1024, estimate + estimate / 10 + 16));
     }
 
+    /** -Dorbit.audit.debug=true prints where a load spent its time to stderr (for the benchmark). */
+    private static final boolean DEBUG = Boolean.getBoolean("orbit.audit.debug");
+    private long tStart, tScanned;
+
     private static final AtomicBoolean TABLESAW_STARTED = new AtomicBoolean();
 
     /**
@@ -128,8 +129,10 @@ public final class AuditLoader {
     private static void warmUpTablesaw() {
         if (!TABLESAW_STARTED.compareAndSet(false, true)) return;
         Thread t = new Thread(() -> {
+            long t0 = System.nanoTime();
             Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
                     DoubleColumn.create("d"), StringColumn.create("s"));
+            if (DEBUG) System.err.printf("tablesaw init %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         }, "orbit-tablesaw-init");
         t.setDaemon(true);
         t.start();
@@ -151,8 +154,10 @@ public final class AuditLoader {
         } catch (IOException e) {
             throw new OrbitException("cannot read " + file + ": " + e.getMessage());
         }
+        long t0 = System.nanoTime();
         warmUpTablesaw();
         AuditLoader loader = new AuditLoader(file, capacity(file, size));
+        loader.tStart = t0;
         JsonLinesScanner scanner = new JsonLinesScanner(new JsonLinesScanner.Sink() {
             @Override
             public void object(JsonParser p) throws IOException {
@@ -175,6 +180,7 @@ public final class AuditLoader {
             loader.report.warn("read stopped early: " + e.getMessage());
         }
         loader.report.lines = scanner.lines();
+        loader.tScanned = System.nanoTime();
         return loader.finish();
     }
 
@@ -433,18 +439,81 @@ public final class AuditLoader {
         return v;
     }
 
+    private long tEvents;
+
+    /**
+     * An event line (rare: sampler start/stop, XID, a lost GPU) read again from its bytes with the streaming
+     * parser into the events table. Not through databind: loading databind for the first line of every file
+     * cost a fifth of a second in a fresh JVM. Nested values are kept as compact JSON text.
+     */
     private void event(byte[] buf, int off, int len, long lineNo) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(buf, off, len);
-            events.beginRow();
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                String k = f.getKey();
-                events.set(k, k.equals("ts") ? Units.instant(f.getValue().asText()) : JsonValues.scalar(f.getValue()));
+        long t0 = DEBUG ? System.nanoTime() : 0;
+        events.beginRow();
+        try (JsonParser p = JsonLinesScanner.FACTORY.createParser(buf, off, len)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
+            String k;
+            while ((k = p.nextFieldName()) != null) {
+                JsonToken t = p.nextToken();
+                events.set(k, k.equals("ts") ? eventInstant(p, t) : scalar(p, t));
             }
             events.endRow();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            events.abandonRow();
             report.corrupt(lineNo);
+        }
+        if (DEBUG) tEvents += System.nanoTime() - t0;
+    }
+
+    private static Instant eventInstant(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            char[] c = p.getTextCharacters();
+            int o = p.getTextOffset(), len = p.getTextLength();
+            Instant fast = isoZ(c, o, len);
+            return fast != null ? fast : Units.instant(new String(c, o, len));
+        }
+        if (t.isScalarValue()) return Units.instant(p.getText());
+        p.skipChildren();
+        return null;
+    }
+
+    /** "2026-11-28T18:01:02.123Z" (or without millis) as an Instant without a DateTimeFormatter; null for any other shape. */
+    private static Instant isoZ(char[] c, int o, int len) {
+        if (!((len == 24 || len == 20) && c[o + 4] == '-' && c[o + 7] == '-' && c[o + 10] == 'T' && c[o + 13] == ':'
+                && c[o + 16] == ':' && c[o + len - 1] == 'Z' && (len == 20 || c[o + 19] == '.'))) return null;
+        int y = digits(c, o, 4), mo = digits(c, o + 5, 2), d = digits(c, o + 8, 2);
+        int h = digits(c, o + 11, 2), mi = digits(c, o + 14, 2), s = digits(c, o + 17, 2);
+        int ms = len == 24 ? digits(c, o + 20, 3) : 0;
+        if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h >= 24 || mi < 0 || mi >= 60 || s < 0 || s >= 60 || ms < 0) return null;
+        try {
+            long day = java.time.LocalDate.of(y, mo, d).toEpochDay();
+            return Instant.ofEpochSecond(day * 86400 + h * 3600L + mi * 60L + s, ms * 1_000_000L);
+        } catch (java.time.DateTimeException e) {
+            return null; // 2026-02-30
+        }
+    }
+
+    /** The value under the parser as what {@link TableBuilder} takes; objects and arrays as compact JSON text. */
+    private static Object scalar(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NULL:
+                return null;
+            case VALUE_NUMBER_INT:
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? (Object) p.getDoubleValue() : (Object) p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_STRING:
+                return p.getText();
+            default: {
+                java.io.StringWriter w = new java.io.StringWriter();
+                try (com.fasterxml.jackson.core.JsonGenerator g = JsonLinesScanner.FACTORY.createGenerator(w)) {
+                    g.copyCurrentStructure(p);
+                }
+                return w.toString();
+            }
         }
     }
 
@@ -459,23 +528,48 @@ public final class AuditLoader {
 
     private Audit finish() {
         Table t = Table.create("nvml-audit");
+        long tTable = System.nanoTime();
         Map<String, tech.tablesaw.columns.Column<?>> cols = new HashMap<>();
+        // Tablesaw's factories copy the array they are given, so each row array is trimmed only when it is
+        // longer than the rows read, and dropped as soon as its column exists: the young collections of a
+        // first load then reclaim the large arrays one by one instead of the heap growing to hold them all.
         long[] packed = Arrays.copyOf(ts, n);
+        ts = null;
         for (int i = 0; i < n; i++) if (packed[i] == MISSING_LONG) packed[i] = tech.tablesaw.columns.instant.InstantColumnType.missingValueIndicator();
         cols.put("ts", InstantColumn.createInternal("ts", packed));
-        for (int i = 0; i < INT_COLUMNS.length; i++) cols.put(INT_COLUMNS[i], IntColumn.create(INT_COLUMNS[i], Arrays.copyOf(ints[i], n)));
-        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) cols.put(DOUBLE_COLUMNS[i], DoubleColumn.create(DOUBLE_COLUMNS[i], Arrays.copyOf(doubles[i], n)));
+        packed = null;
+        for (int i = 0; i < INT_COLUMNS.length; i++) {
+            int[] a = ints[i];
+            ints[i] = null;
+            cols.put(INT_COLUMNS[i], IntColumn.create(INT_COLUMNS[i], a.length == n ? a : Arrays.copyOf(a, n)));
+        }
+        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) {
+            double[] a = doubles[i];
+            doubles[i] = null;
+            cols.put(DOUBLE_COLUMNS[i], DoubleColumn.create(DOUBLE_COLUMNS[i], a.length == n ? a : Arrays.copyOf(a, n)));
+        }
+        long[] th = throttle;
+        throttle = null;
+        cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th.length == n ? th : Arrays.copyOf(th, n)));
+        th = null;
+        long tNum = System.nanoTime();
+        String missing = StringColumnType.missingValueIndicator();
         for (int i = 0; i < STRING_COLUMNS.length; i++) {
             String[] a = strings[i];
+            strings[i] = null;
             StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
-            String missing = StringColumnType.missingValueIndicator();
             for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
             cols.put(STRING_COLUMNS[i], sc);
         }
-        long[] th = Arrays.copyOf(throttle, n);
-        cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th));
+        long tStr = System.nanoTime();
         for (String name : ORDER) t.addColumns(cols.get(name));
         report.rows = n;
+        if (DEBUG) {
+            long now = System.nanoTime();
+            System.err.printf("audit load: parse %d ms (events %d ms), columns %d ms (table %d, numbers %d, strings %d), %d rows%n",
+                    (tScanned - tStart) / 1_000_000, tEvents / 1_000_000, (now - tScanned) / 1_000_000, (tTable - tScanned) / 1_000_000,
+                    (tNum - tTable) / 1_000_000, (tStr - tNum) / 1_000_000, n);
+        }
         if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", unknownKeys));
         if (coerced > 0) report.warn(coerced + " values of the wrong type read as numbers or left empty");
         return new Audit(t, events.build("nvml-audit-events"), report.build());

@@ -33,7 +33,7 @@ import java.util.Map;
  *   mvn -q -pl core -Pbench test-compile exec:exec -Dbench.args="--hours 1" # a quick run
  * </pre>
  * Flags: --hours H, --gpus G, --file PATH (reuse a file instead of generating), --out PATH (generate there and keep it),
- * --skip WAY,... (orbit, bare, tablesaw, pandas),
+ * --skip WAY,... (orbit, bare, tablesaw-init, tablesaw, pandas),
  * --python PATH (default /usr/bin/python3, which has Debian's pandas).
  */
 public final class AuditLoadBench {
@@ -77,7 +77,7 @@ public final class AuditLoadBench {
         String cp = System.getProperty("java.class.path");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         try {
-            for (String way : List.of("orbit", "bare", "tablesaw", "pandas")) {
+            for (String way : List.of("orbit", "bare", "tablesaw-init", "tablesaw", "pandas")) {
                 if (skip.contains(way)) continue;
                 List<String> cmd = way.equals("pandas")
                         ? List.of(python, "-c", PANDAS, file.toString())
@@ -97,8 +97,9 @@ public final class AuditLoadBench {
     }
 
     private static String describe(Map<String, String> r) {
-        return String.format(Locale.ROOT, "cold %s ms, warm %s ms, %s rows, peak heap %s MB, peak RSS %s MB%s",
-                r.get("cold_ms"), r.get("warm_ms").equals("-1") ? "-" : r.get("warm_ms"), r.get("rows"),
+        if (r.get("rows").equals("0")) return String.format(Locale.ROOT, "Table class init in a fresh JVM %s ms, process CPU %s ms", r.get("cold_ms"), r.get("cpu_ms"));
+        return String.format(Locale.ROOT, "cold %s ms%s, warm %s ms, %s rows, peak heap %s MB, peak RSS %s MB%s",
+                r.get("cold_ms"), r.containsKey("cpu_ms") ? " (process CPU " + r.get("cpu_ms") + " ms)" : "", r.get("warm_ms").equals("-1") ? "-" : r.get("warm_ms"), r.get("rows"),
                 r.get("heap_mb").equals("-1") ? "-" : r.get("heap_mb"), r.get("rss_mb"),
                 r.containsKey("version") ? " (pandas " + r.get("version") + ")" : "");
     }
@@ -117,6 +118,13 @@ public final class AuditLoadBench {
             double bc = Double.parseDouble(b.get("cold_ms")), bw = Double.parseDouble(b.get("warm_ms"));
             System.out.printf(Locale.ROOT, "%-38s %5.2fx | %5.2fx of the bare pass     %s%n", "within 1.5x of the bare Jackson pass",
                     cold / bc, warm / bw, (cold / bc <= 1.5 ? "cold yes" : "cold no") + ", " + (warm / bw <= 1.5 ? "warm yes" : "warm no"));
+            if (o.containsKey("cpu_ms") && b.containsKey("cpu_ms")) {
+                double oc = Double.parseDouble(o.get("cpu_ms")), bcpu = Double.parseDouble(b.get("cpu_ms"));
+                Map<String, String> ti = res.get("tablesaw-init");
+                String init = ti == null || ti.containsKey("error") ? "" : String.format(Locale.ROOT,
+                        "; less Tablesaw's first use (%s ms CPU) %.2fx", ti.get("cpu_ms"), (oc - Double.parseDouble(ti.get("cpu_ms"))) / bcpu);
+                System.out.printf(Locale.ROOT, "%-38s %5.2fx of the bare pass's process CPU%s%n", "  first load, CPU of all threads", oc / bcpu, init);
+            }
         }
         double heap = Double.parseDouble(o.get("heap_mb"));
         System.out.printf(Locale.ROOT, "%-38s peak heap %.0f MB (-Xmx1g), RSS %s MB   %s%n", "under 1 GB of heap", heap, o.get("rss_mb"), heap < 1024 ? "yes" : "no");
@@ -159,9 +167,16 @@ public final class AuditLoadBench {
     // ---- child side: one way, in a fresh process ----
 
     private static void child(String way, Path file) throws Exception {
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         long rows = load(way, file);
         long cold = (System.nanoTime() - t0) / 1_000_000;
+        long cpu = (os.getProcessCpuTime() - c0) / 1_000_000; // all threads: JIT, GC, Tablesaw's scan workers
+        if (way.equals("tablesaw-init")) {
+            System.out.println("RESULT way=" + way + " cold_ms=" + cold + " cpu_ms=" + cpu + " warm_ms=-1 rows=0 heap_mb=-1 rss_mb=" + vmHwmMb());
+            return;
+        }
         long heap = peakHeapMb();
         long warm = -1;
         if (!way.equals("tablesaw")) { // Tablesaw's reader takes long enough that one load says it
@@ -172,7 +187,7 @@ public final class AuditLoadBench {
                 warm = warm < 0 ? ms : Math.min(warm, ms);
             }
         }
-        System.out.println("RESULT way=" + way + " cold_ms=" + cold + " warm_ms=" + warm + " rows=" + rows + " heap_mb=" + heap + " rss_mb=" + vmHwmMb());
+        System.out.println("RESULT way=" + way + " cold_ms=" + cold + " cpu_ms=" + cpu + " warm_ms=" + warm + " rows=" + rows + " heap_mb=" + heap + " rss_mb=" + vmHwmMb());
     }
 
     private static long load(String way, Path file) throws IOException {
@@ -187,6 +202,8 @@ public final class AuditLoadBench {
             }
             case "bare":
                 return bare(file);
+            case "tablesaw-init": // Tablesaw's one-off first use: Table's static init scans the class path for readers and writers
+                return Table.create("first-use").rowCount();
             default:
                 throw new IllegalArgumentException(way);
         }
