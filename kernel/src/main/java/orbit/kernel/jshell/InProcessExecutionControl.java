@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs snippets in the kernel's own JVM so the kernel sees the live value of each expression (a Table, a bundle)
- * and renders it richly, not just its string. Each snippet runs on its own thread so an interrupt can stop
- * even {@code while (true) {}}: {@link #stop()} uses Thread.stop, which still works on Java 17.
+ * and renders it richly, not just its string. Snippets run on a cell thread of their own (reused until a cell is
+ * stopped) so an interrupt can stop even {@code while (true) {}}: {@link #stop()} uses Thread.stop, which still
+ * works on Java 17.
  */
 public final class InProcessExecutionControl extends DirectExecutionControl {
     private static final Object NO_VALUE = new Object();
@@ -68,53 +69,108 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
         return t;
     }
 
+    /** One snippet for the cell thread: its method, and what came of it. */
+    private static final class Job {
+        final Method method;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Object result;
+        Throwable failure;
+
+        Job(Method method) {
+            this.method = method;
+        }
+    }
+
+    /**
+     * The thread that runs cells, reused from cell to cell (starting a thread per snippet costs more than the
+     * snippet itself for a trivial cell). A stopped worker is retired and the next snippet gets a fresh one.
+     */
+    private static final class Worker extends Thread {
+        final java.util.concurrent.LinkedBlockingQueue<Job> jobs = new java.util.concurrent.LinkedBlockingQueue<>();
+        volatile boolean retired;
+
+        Worker() {
+            super("orbit-cell");
+            setDaemon(true); // an idle cell thread must not keep a finished JVM alive
+        }
+
+        @Override
+        public void run() {
+            while (!retired) {
+                Job job;
+                try {
+                    job = jobs.take();
+                } catch (InterruptedException e) {
+                    continue; // an interrupt that came after its cell had finished: nothing to stop
+                }
+                Thread.interrupted(); // each cell starts with a clear interrupt status, as on a new thread
+                setContextClassLoader(job.method.getDeclaringClass().getClassLoader());
+                try {
+                    job.result = job.method.invoke(null);
+                } catch (InvocationTargetException e) {
+                    job.failure = e.getCause();
+                } catch (Throwable e) {
+                    job.failure = e;
+                } finally {
+                    job.done.countDown();
+                }
+            }
+        }
+    }
+
+    private Worker worker;
+
     @Override
     protected String invoke(Method doitMethod) throws Exception {
         lastValue = NO_VALUE;
         lastThrown = null;
         stopRequested.set(false);
-        Object[] result = new Object[1];
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(() -> {
-            try {
-                result[0] = doitMethod.invoke(null);
-            } catch (InvocationTargetException e) {
-                failure[0] = e.getCause();
-            } catch (ThreadDeath e) {
-                failure[0] = e;
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, "orbit-cell");
-        t.setContextClassLoader(doitMethod.getDeclaringClass().getClassLoader());
-        running = t;
-        t.start();
+        Worker w = worker;
+        if (w == null || w.retired || !w.isAlive()) {
+            w = new Worker();
+            w.start();
+            worker = w;
+        }
+        Job job = new Job(doitMethod);
+        running = w;
         try {
-            t.join();
+            w.jobs.add(job);
+            // a worker killed outside its job (a stop racing the job's end) never counts down: notice it died
+            while (!job.done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!w.isAlive()) break;
+            }
         } catch (InterruptedException e) {
-            stopThread(t);
-            t.join(1000);
+            retire(w);
+            stopThread(w);
+            job.done.await(1, java.util.concurrent.TimeUnit.SECONDS);
         } finally {
             running = null;
         }
-        if (stopRequested.get() || failure[0] instanceof ThreadDeath) {
+        if (stopRequested.get() || job.failure instanceof ThreadDeath || job.done.getCount() > 0) {
+            retire(w);
             stoppedLast = true;
             throw new StoppedException();
         }
-        if (failure[0] != null) {
-            lastThrown = failure[0];
-            return throwConvertedInvocationException(failure[0]);
+        if (job.failure != null) {
+            lastThrown = job.failure;
+            return throwConvertedInvocationException(job.failure);
         }
-        lastValue = result[0];
-        return valueString(result[0]);
+        lastValue = job.result;
+        return valueString(job.result);
+    }
+
+    private void retire(Worker w) {
+        w.retired = true;
+        if (worker == w) worker = null;
     }
 
     @Override
     public void stop() {
         Thread t = running;
-        if (t != null) {
+        if (t instanceof Worker w) {
             stopRequested.set(true);
-            stopThread(t);
+            w.retired = true;
+            stopThread(w);
         }
     }
 

@@ -31,6 +31,8 @@ public final class Transport implements AutoCloseable {
     private final ZMQ.Context context = ZMQ.context(1);
     private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
     private final Pipe wake;
+    /** Set while a wake-up byte is in the pipe: a burst of replies (busy, result, reply, idle) wakes the I/O thread once. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private final CountDownLatch bound = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closing;
@@ -82,6 +84,7 @@ public final class Transport implements AutoCloseable {
     }
 
     private void poke() {
+        if (!wakePending.compareAndSet(false, true)) return;
         try {
             wake.sink().write(ByteBuffer.wrap(new byte[] {1}));
         } catch (IOException e) {
@@ -123,6 +126,8 @@ public final class Transport implements AutoCloseable {
                     } catch (IOException ignored) {
                         // closed at shutdown
                     }
+                    // cleared after draining and before flushing: a message queued from here on writes a fresh byte
+                    wakePending.set(false);
                 }
                 flushOutbox(byChannel);
                 if (closing) break;

@@ -102,6 +102,32 @@ class JavaSessionTest {
     }
 
     @Test
+    void cellsShareOneThreadUntilACellIsStoppedAndThenGetAFreshOne() throws Exception {
+        Object first = ((CellOutcome.Ok) session.eval("Thread.currentThread()")).value().orElseThrow();
+        Object second = ((CellOutcome.Ok) session.eval("Thread.currentThread()")).value().orElseThrow();
+        assertSame(first, second);
+        // an interrupt flag left set by one cell does not leak into the next
+        session.eval("Thread.currentThread().interrupt();");
+        assertEquals(false, ((CellOutcome.Ok) session.eval("Thread.currentThread().isInterrupted()")).value().orElseThrow());
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException ignored) {
+                return;
+            }
+            session.stop();
+        });
+        stopper.start();
+        assertInstanceOf(CellOutcome.Interrupted.class, session.eval("while (true) {}"));
+        stopper.join();
+        Object after = ((CellOutcome.Ok) session.eval("Thread.currentThread()")).value().orElseThrow();
+        assertNotSame(first, after);
+        assertTrue(((Thread) after).isDaemon(), "an idle cell thread must not keep the JVM alive");
+        ((Thread) first).join(2000);
+        assertFalse(((Thread) first).isAlive(), "the stopped cell thread is gone");
+    }
+
+    @Test
     void consolidationCarriesVariablesAndMethodsIntoAFreshShell() {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         try (JavaSession s = new JavaSession(JavaSession.ownClassPath(), quiet, quiet, new ByteArrayInputStream(new byte[0]))) {
