@@ -16,17 +16,9 @@ public final class JShellStartup {
     public static String script() {
         StringBuilder sb = new StringBuilder("// ORBIT: default imports of the Java (ORBIT) kernel\n");
         for (String pkg : JavaSession.DEFAULT_IMPORTS) {
-            if (pkg.startsWith("java.") || packagePresent(pkg)) sb.append("import ").append(pkg).append(";\n");
+            if (JavaSession.importable(pkg)) sb.append("import ").append(pkg).append(";\n");
         }
         sb.append("import static orbit.kernel.Notebook.*;\n");
         return sb.toString();
-    }
-
-    /** A package wildcard ("orbit.nvml.*") or a single type ("orbit.Orbit") that this classpath holds. */
-    static boolean packagePresent(String imported) {
-        String path = imported.endsWith(".*")
-                ? imported.substring(0, imported.length() - 2).replace('.', '/')
-                : imported.replace('.', '/') + ".class";
-        return ClassLoader.getSystemClassLoader().getResource(path) != null;
     }
 }

@@ -54,7 +54,7 @@ public final class JavaSession implements AutoCloseable {
         this.in = in;
         build();
         for (String pkg : DEFAULT_IMPORTS) {
-            if (packageExists(pkg)) {
+            if (importable(pkg)) {
                 String stmt = "import " + pkg + ";";
                 List<SnippetEvent> ev = shell.eval(stmt);
                 if (!ev.isEmpty() && ev.get(0).status() == Snippet.Status.VALID) imports.add(pkg);
@@ -68,12 +68,15 @@ public final class JavaSession implements AutoCloseable {
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path", "");
     }
 
-    private static boolean packageExists(String wildcard) {
-        if (wildcard.startsWith("java.")) return true;
-        String dir = wildcard.substring(0, wildcard.length() - 2).replace('.', '/');
-        return ClassLoader.getSystemClassLoader().getResource(dir) != null
+    /** True when this classpath holds the package of a wildcard import ("orbit.nvml.*") or the type of a single one ("orbit.Orbit"). */
+    public static boolean importable(String imported) {
+        if (imported.startsWith("java.")) return true;
+        String path = imported.endsWith(".*")
+                ? imported.substring(0, imported.length() - 2).replace('.', '/')
+                : imported.replace('.', '/') + ".class";
+        return ClassLoader.getSystemClassLoader().getResource(path) != null
                 || Thread.currentThread().getContextClassLoader() != null
-                && Thread.currentThread().getContextClassLoader().getResource(dir) != null;
+                && Thread.currentThread().getContextClassLoader().getResource(path) != null;
     }
 
     private void build() {
