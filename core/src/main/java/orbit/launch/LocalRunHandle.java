@@ -4,14 +4,11 @@ import orbit.bundle.Bundle;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -162,13 +159,7 @@ final class LocalRunHandle implements RunHandle {
     @Override
     public List<String> logs(LogSurface surface, int lines) {
         Path file = surfacePath(surface);
-        if (!Files.isRegularFile(file)) return List.of();
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return new ArrayList<>(all.subList(Math.max(0, all.size() - Math.max(0, lines)), all.size()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return LogTail.lastLines(file, lines);
     }
 
     @Override
@@ -178,26 +169,10 @@ final class LocalRunHandle implements RunHandle {
         boolean ended = false;
         while (!stop.getAsBoolean()) {
             long before = offset;
-            offset = copyFrom(file, offset, out);
+            offset = LogTail.copyFrom(file, offset, out);
             if (ended && offset == before) return; // one last read after the run ended, then stop
             ended = status().state().terminal();
             if (!ended) Thread.sleep(POLL_MS);
-        }
-    }
-
-    private static long copyFrom(Path file, long offset, PrintWriter out) {
-        if (!Files.isRegularFile(file)) return offset;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long len = raf.length();
-            if (len <= offset) return offset;
-            byte[] buf = new byte[(int) Math.min(len - offset, 1 << 20)];
-            raf.seek(offset);
-            raf.readFully(buf);
-            out.print(new String(buf, StandardCharsets.UTF_8));
-            out.flush();
-            return offset + buf.length;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 

@@ -6,8 +6,6 @@ import orbit.bundle.Json;
 import orbit.display.MimeBundle;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -23,8 +21,6 @@ import java.util.stream.Stream;
  */
 public record RunProgress(String bundleName, String runId, RunState state, Integer step, Integer maxSteps, Double loss)
         implements MimeBundle {
-    private static final int TAIL_BYTES = 64 * 1024;
-
     /** Reads the bundle's files now; cheap enough to call a few times a second (reads only the tail of the log). */
     public static RunProgress of(Bundle bundle, RunStatus status) {
         Integer step = null;
@@ -91,7 +87,7 @@ public record RunProgress(String bundleName, String runId, RunState state, Integ
             return Optional.empty();
         }
         if (log.isEmpty()) return Optional.empty();
-        List<String> lines = tail(log.get());
+        List<String> lines = LogTail.lastLines(log.get(), 50);
         for (int i = lines.size() - 1; i >= 0; i--) {
             try {
                 JsonNode n = Json.MAPPER.readTree(lines.get(i));
@@ -101,18 +97,5 @@ public record RunProgress(String bundleName, String runId, RunState state, Integ
             }
         }
         return Optional.empty();
-    }
-
-    private static List<String> tail(Path file) {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            long start = Math.max(0, f.length() - TAIL_BYTES);
-            byte[] buf = new byte[(int) (f.length() - start)];
-            f.seek(start);
-            f.readFully(buf);
-            List<String> lines = new String(buf, StandardCharsets.UTF_8).lines().toList();
-            return start > 0 && !lines.isEmpty() ? lines.subList(1, lines.size()) : lines;
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 }

@@ -4,20 +4,17 @@ import orbit.OrbitException;
 import orbit.bundle.Bundle;
 import orbit.bundle.Json;
 import orbit.launch.LastRun;
+import orbit.launch.LogTail;
 import orbit.launch.RunHandle;
 import orbit.launch.RunState;
 import orbit.launch.RunStatus;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -271,13 +268,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     public List<String> logs(LogSurface surface, int lines) {
         tryPull();
         Path file = surface.in(bundle);
-        if (!Files.isRegularFile(file)) return List.of();
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return new ArrayList<>(all.subList(Math.max(0, all.size() - Math.max(0, lines)), all.size()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return LogTail.lastLines(file, lines);
     }
 
     @Override
@@ -286,30 +277,14 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         long offset = 0;
         while (!stop.getAsBoolean()) {
             tryPull();
-            offset = copyFrom(file, offset, out);
+            offset = LogTail.copyFrom(file, offset, out);
             RunStatus st = status();
             if (st.state().terminal()) {
                 tryPull();
-                copyFrom(file, offset, out);
+                LogTail.copyFrom(file, offset, out);
                 return;
             }
             Thread.sleep(Math.max(500, Math.min(2000, lease().heartbeatMs())));
-        }
-    }
-
-    private static long copyFrom(Path file, long offset, PrintWriter out) {
-        if (!Files.isRegularFile(file)) return offset;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long len = raf.length();
-            if (len <= offset) return offset;
-            byte[] buf = new byte[(int) Math.min(len - offset, 1 << 20)];
-            raf.seek(offset);
-            raf.readFully(buf);
-            out.print(new String(buf, StandardCharsets.UTF_8));
-            out.flush();
-            return offset + buf.length;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 
