@@ -44,7 +44,7 @@ public final class LocalTarget implements Target {
             refuseIfLive(b);
             String runId = newRunId();
             LaunchOptions opts = options.trackerArgv().isEmpty()
-                    ? options.withTrackerArgv(javaTrackerArgv(b, options).orElse(List.of()))
+                    ? options.withTrackerArgv(javaTrackerArgv(b, options))
                     : options;
             Path launch = ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, SPEC, opts));
             Process process = new ProcessBuilder("setsid", "bash", launch.toString())
@@ -105,10 +105,10 @@ public final class LocalTarget implements Target {
     }
 
     /**
-     * The Java GPU recorder's argv when it is on this JVM's classpath: the same java, the same classpath.
-     * Empty when it is absent, and the shell tracker is used instead.
+     * The Java GPU recorder's argv for this run: the same java and classpath as this JVM (the recorder is part of
+     * core). Remote targets, where Java may be absent, use the shell tracker instead.
      */
-    static Optional<List<String>> javaTrackerArgv(Bundle b, LaunchOptions options) {
+    static List<String> javaTrackerArgv(Bundle b, LaunchOptions options) {
         // A small heap and the client compiler: the tracker samples once a second for hours.
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -123,7 +123,7 @@ public final class LocalTarget implements Target {
         } else {
             argv.add("--no-gpu-ok");
         }
-        return Optional.of(argv);
+        return argv;
     }
 
     private static String interval(Duration d) {

@@ -11,7 +11,11 @@ public final class GpuSamplers {
 
     /** NVML, or an OrbitException saying that no driver was found and that --simulate exists. */
     public static GpuSampler nvml() {
-        NvmlProbe probe = Nvml.open();
+        return nvml(Nvml.open());
+    }
+
+    /** The sampler for a probe already made, so a caller that looked at the probe does not initialise NVML twice. */
+    public static GpuSampler nvml(NvmlProbe probe) {
         if (probe instanceof NvmlProbe.Found f) return new NvmlSampler(f.nvml());
         throw new orbit.OrbitException(((NvmlProbe.NotFound) probe).reason() + "; or pass --simulate N for simulated GPUs");
     }

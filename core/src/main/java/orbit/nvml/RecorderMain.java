@@ -66,14 +66,18 @@ public final class RecorderMain {
         GpuSampler sampler;
         if (simulate != null) sampler = new SimulatedSampler(simulate, "--simulate " + simulate);
         else if (simulateIfNoGpu != null) sampler = GpuSamplers.nvmlOrSimulated(simulateIfNoGpu);
-        else if (noGpuOk && Nvml.open() instanceof NvmlProbe.NotFound missing) {
-            // A launch on a host without a GPU is not a failed run: the audit says so and the tracker ends.
-            try (AuditWriter writer = AuditWriter.open(out, HostName.local())) {
-                writer.write(GpuEvent.of(GpuEvent.GPU_UNAVAILABLE, null, "nvml", missing.reason()));
+        else {
+            NvmlProbe probe = Nvml.open();
+            if (noGpuOk && probe instanceof NvmlProbe.NotFound missing) {
+                // A launch on a host without a GPU is not a failed run: the audit says so and the tracker ends.
+                try (AuditWriter writer = AuditWriter.open(out, HostName.local())) {
+                    writer.write(GpuEvent.of(GpuEvent.GPU_UNAVAILABLE, null, "nvml", missing.reason()));
+                }
+                System.err.println("orbit nvml record: " + missing.reason() + " (recorded as gpu_unavailable)");
+                return 0;
             }
-            System.err.println("orbit nvml record: " + missing.reason() + " (recorded as gpu_unavailable)");
-            return 0;
-        } else sampler = GpuSamplers.nvml();
+            sampler = GpuSamplers.nvml(probe);
+        }
         return record(sampler, out, interval, count);
     }
 
