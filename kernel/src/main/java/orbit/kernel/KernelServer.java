@@ -263,7 +263,9 @@ public final class KernelServer {
         if (!isMagic(code)) {
             // after the reply, so the user never waits on it; the next request waits at most one consolidation
             try {
-                session.join().maybeConsolidate();
+                JavaSession js = session.join();
+                js.retireOldValues();
+                js.maybeConsolidate();
             } catch (RuntimeException e) {
                 kernelLog.println("orbit kernel: consolidating JShell failed: " + e);
             }

@@ -15,11 +15,14 @@ import java.io.File;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The kernel's JShell: evaluates cells in this JVM, completes, documents, judges completeness.
@@ -92,6 +95,40 @@ public final class JavaSession implements AutoCloseable {
         this.shell = js;
         this.control = provider.control();
         this.analysis = js.sourceCodeAnalysis();
+    }
+
+    /**
+     * Every live {@code $N} value is one more static import in the wrapper of each later snippet, which JShell
+     * compiles three times per cell: after 100 evaluated expressions a trivial cell costs about 3x what it did
+     * in a fresh session. So only the newest {@link #KEEP_TEMP_VARS} values stay live (as consolidation keeps
+     * them), except those another live snippet names. Returns how many were dropped.
+     */
+    public int retireOldValues() {
+        List<VarSnippet> temps = new ArrayList<>();
+        List<Snippet> others = new ArrayList<>();
+        shell.snippets().filter(sn -> shell.status(sn).isActive()).forEach(sn -> {
+            if (sn instanceof VarSnippet v && v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) temps.add(v);
+            else others.add(sn);
+        });
+        if (temps.size() <= KEEP_TEMP_VARS) return 0;
+        Set<String> named = new HashSet<>();
+        for (Snippet sn : others) valueNames(sn.source(), named);
+        for (VarSnippet t : temps) if (t.source() != null) valueNames(t.source(), named);
+        int dropped = 0;
+        for (VarSnippet t : temps.subList(0, temps.size() - KEEP_TEMP_VARS)) {
+            if (named.contains(t.name())) continue;
+            shell.drop(t);
+            dropped++;
+        }
+        return dropped;
+    }
+
+    private static final Pattern VALUE_NAME = Pattern.compile("(?<![\\w$])\\$\\d+(?![\\w$])");
+
+    private static void valueNames(String source, Set<String> into) {
+        if (source.indexOf('$') < 0) return;
+        Matcher m = VALUE_NAME.matcher(source);
+        while (m.find()) into.add(m.group());
     }
 
     /**
@@ -453,6 +490,18 @@ public final class JavaSession implements AutoCloseable {
     /** Adds a jar or class directory for the code of later snippets (%classpath, %maven). */
     public void addToClasspath(java.nio.file.Path entry) {
         shell.addToClasspath(entry.toString());
+    }
+
+    /** Names of the live {@code $N} values, oldest first. */
+    public List<String> liveValueNames() {
+        return shell.variables().filter(v -> v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
+                && shell.status(v).isActive()).map(VarSnippet::name).toList();
+    }
+
+    /** The name of the newest {@code $N} value, or null. */
+    String lastValueName() {
+        List<String> names = liveValueNames();
+        return names.isEmpty() ? null : names.get(names.size() - 1);
     }
 
     public int snippetCount() {

@@ -143,4 +143,24 @@ class JavaSessionTest {
             assertInstanceOf(CellOutcome.Ok.class, s.eval("Table.create(\"still imported\")"));
         }
     }
+
+    @Test
+    void onlyTheNewestValuesStayLiveUnlessAnotherSnippetNamesThem() {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        try (JavaSession s = new JavaSession(JavaSession.ownClassPath(), quiet, quiet, new ByteArrayInputStream(new byte[0]))) {
+            s.eval("40 + 2");
+            String kept = s.lastValueName();
+            s.eval("int answer() { return " + kept + "; }");
+            for (int i = 0; i < 3 * JavaSession.KEEP_TEMP_VARS; i++) s.eval(i + " * 2");
+            String newest = s.lastValueName();
+            int dropped = s.retireOldValues();
+            assertEquals(2 * JavaSession.KEEP_TEMP_VARS, dropped, "every value but the newest and the one a method names");
+            assertEquals(JavaSession.KEEP_TEMP_VARS + 1, s.liveValueNames().size());
+            assertEquals(42, ((CellOutcome.Ok) s.eval("answer()")).value().orElseThrow(), "a value a method names stays");
+            assertEquals(2 * (3 * JavaSession.KEEP_TEMP_VARS - 1), ((CellOutcome.Ok) s.eval(newest)).value().orElseThrow());
+            assertInstanceOf(CellOutcome.CompileError.class, s.eval("$2"), "an old value is gone");
+            s.retireOldValues();
+            assertEquals(JavaSession.KEEP_TEMP_VARS + 1, s.liveValueNames().size(), "the newest values and the named one");
+        }
+    }
 }
