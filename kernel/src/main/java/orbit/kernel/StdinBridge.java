@@ -3,7 +3,8 @@ package orbit.kernel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 
 /**
@@ -12,7 +13,8 @@ import java.util.function.Function;
  */
 final class StdinBridge extends InputStream {
     private final Function<String, Boolean> request;
-    private final SynchronousQueue<String> replies = new SynchronousQueue<>();
+    // a queue, not a hand-off: the frontend's reply may arrive before the reading thread starts waiting for it
+    private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private byte[] buf = new byte[0];
     private int pos;
 
@@ -48,6 +50,7 @@ final class StdinBridge extends InputStream {
 
     private boolean fill() throws IOException {
         if (pos < buf.length) return true;
+        replies.clear(); // a reply nobody waited for (its cell was interrupted) is not an answer to this request
         if (!request.apply("")) throw new IOException("this frontend does not accept input (allow_stdin is false)");
         String line;
         try {
