@@ -24,9 +24,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Loads an orbit.nvml_audit.v1 JSON Lines file. A day of 8 GPUs at 1 Hz is 691,200 lines, so this reads
@@ -75,7 +78,9 @@ public final class AuditLoader {
     private int n;
     private final StringBuilder names = new StringBuilder();
     private char[] nameChars = new char[64];
-    private final TreeSet<String> unknownKeys = new TreeSet<>();
+    private final LinkedHashSet<String> unknownKeys = new LinkedHashSet<>(); // in the order met, as parts are merged
+    private long lines;
+    private boolean readFailed;
     private long coerced;
     private int rowCoerced;
     private final String[] seenNames = new String[64];
@@ -97,10 +102,10 @@ public final class AuditLoader {
     }
 
     /**
-     * Rows to allocate for: the file size over the mean line length of its first 256 KB, plus a margin
-     * (lines vary a little: procs, throttle names). Arrays grow if that was short.
+     * Rows per byte, from the mean line length of the file's first 256 KB (lines vary a little: procs, throttle
+     * names), to size the row arrays. They grow if that was short.
      */
-    private static int capacity(Path file, long size) {
+    private static double rowsPerByte(Path file, long size) {
         long lines = 0;
         int read = 0;
         try (FileChannel ch = FileChannel.open(file)) {
@@ -111,7 +116,12 @@ public final class AuditLoader {
         } catch (IOException e) {
             lines = 0;
         }
-        long estimate = lines > 0 ? size / Math.max(1, read / lines) : size / 300;
+        return lines > 0 ? 1.0 / Math.max(1, read / lines) : 1.0 / 300;
+    }
+
+    /** Rows to allocate for {@code bytes} of the file, plus a margin. */
+    private static int capacity(long bytes, double rowsPerByte) {
+        long estimate = (long) (bytes * rowsPerByte);
         return (int) Math.min(Integer.MAX_VALUE - 16, Math.max(1024, estimate + estimate / 10 + 16));
     }
 
@@ -120,22 +130,44 @@ public final class AuditLoader {
     private long tStart, tScanned;
 
     private static final AtomicBoolean TABLESAW_STARTED = new AtomicBoolean();
+    private static final CountDownLatch TABLESAW_READY = new CountDownLatch(1);
 
     /**
      * Tablesaw's first use in a JVM costs about half a second (its Table class registers every reader and
      * writer on the classpath). Starting that on another thread while the file is parsed takes it off a
-     * first load; the columns are built only after parsing, by which time it is done.
+     * first load. That thread also initialises the column type classes, and nothing here touches Tablesaw's
+     * tables or columns until it is done ({@link #awaitTablesaw}): those classes refer to each other in their
+     * static initialisers, and two threads initialising them from different ends wait on each other forever.
      */
     private static void warmUpTablesaw() {
         if (!TABLESAW_STARTED.compareAndSet(false, true)) return;
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
-            Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
-                    DoubleColumn.create("d"), StringColumn.create("s"));
+            try {
+                Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
+                        DoubleColumn.create("d"), StringColumn.create("s"));
+                StringColumnType.missingValueIndicator();
+                tech.tablesaw.columns.instant.InstantColumnType.missingValueIndicator();
+            } finally {
+                TABLESAW_READY.countDown();
+            }
             if (DEBUG) System.err.printf("tablesaw init %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         }, "orbit-tablesaw-init");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static void awaitTablesaw() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                TABLESAW_READY.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     static TableBuilder eventsTable() {
@@ -144,44 +176,220 @@ public final class AuditLoader {
                 .declare("source", TableBuilder.Kind.STRING).declare("reason", TableBuilder.Kind.STRING);
     }
 
+    /** Files from this size on are parsed in parts, each on its own thread; below it a thread costs more than it saves. */
+    static final long PARALLEL_MIN = 32L << 20;
+
     /** Reads the file; bad lines are skipped and reported, never thrown. A missing file is an OrbitException. */
     public static Audit load(Path file) {
-        long size;
+        long size = size(file);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int parts = size < PARALLEL_MIN ? 1 : (int) Math.max(1, Math.min(Math.min(cores, 4), size / (PARALLEL_MIN / 2)));
+        return load(file, size, parts);
+    }
+
+    /** As {@link #load(Path)}, with the file cut into {@code parts} pieces at line breaks (for tests: any size). */
+    static Audit load(Path file, int parts) {
+        return load(file, size(file), parts);
+    }
+
+    private static long size(Path file) {
         try {
-            size = Files.size(file);
+            return Files.size(file);
         } catch (NoSuchFileException e) {
             throw new OrbitException("no GPU audit at " + file + ": the run recorded none, or sync the bundle first (`orbit sync NAME`)");
         } catch (IOException e) {
             throw new OrbitException("cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The file is cut at line breaks into {@code parts} pieces of about the same size; each is read into its own
+     * row arrays (the first on the calling thread), then the others are copied after the first's. A piece starts
+     * at a line's first byte and ends after a "\n", so every line is read exactly as it would be in one pass: line
+     * numbers in the report are the piece's plus the lines before it, byte offsets are the file's. A piece whose
+     * read failed ends the load there, as one pass would.
+     */
+    private static Audit load(Path file, long size, int parts) {
         long t0 = System.nanoTime();
         warmUpTablesaw();
-        AuditLoader loader = new AuditLoader(file, capacity(file, size));
-        loader.tStart = t0;
+        double rate = rowsPerByte(file, size);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file);
+        } catch (IOException e) {
+            AuditLoader none = new AuditLoader(file, 16);
+            none.report.warn("read stopped early: " + e.getMessage());
+            return none.finish();
+        }
+        try (ch) {
+            long[] at = splits(ch, size, Math.max(1, parts));
+            int k = at.length - 1;
+            AuditLoader[] loaders = new AuditLoader[k];
+            // the first piece's arrays are sized for the whole file: the others are copied in after it
+            for (int i = 0; i < k; i++) loaders[i] = new AuditLoader(file, capacity(i == 0 ? size : at[i + 1] - at[i], rate));
+            Thread[] threads = new Thread[k];
+            Throwable[] failed = new Throwable[k];
+            for (int i = 1; i < k; i++) {
+                int part = i;
+                // the last piece reads to the end of the file, which a running sampler may have made longer
+                long from = at[i], to = i == k - 1 ? Long.MAX_VALUE : at[i + 1];
+                threads[i] = new Thread(() -> {
+                    try {
+                        loaders[part].read(ch, from, to);
+                    } catch (Throwable e) {
+                        failed[part] = e;
+                    }
+                }, "orbit-audit-parse-" + i);
+                threads[i].setDaemon(true);
+                threads[i].start();
+            }
+            loaders[0].read(ch, 0, k == 1 ? Long.MAX_VALUE : at[1]);
+            boolean interrupted = false;
+            for (int i = 1; i < k; i++) {
+                while (true) {
+                    try {
+                        threads[i].join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the parts hold the channel: wait for them, then pass the interrupt on
+                    }
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            for (Throwable e : failed) {
+                if (e instanceof RuntimeException r) throw r;
+                if (e instanceof Error r) throw r;
+            }
+            AuditLoader all = loaders[0];
+            for (int i = 1; i < k && !all.readFailed; i++) all.absorb(loaders[i]);
+            all.report.lines = all.lines;
+            all.tStart = t0;
+            all.tScanned = System.nanoTime();
+            return all.finish();
+        } catch (IOException e) {
+            throw new OrbitException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Where each piece starts: 0, then just after the first "\n" at or past each i/parts of the file, then the size. */
+    private static long[] splits(FileChannel ch, long size, int parts) throws IOException {
+        long[] at = new long[parts + 1];
+        int k = 0;
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        for (int i = 1; i < parts; i++) {
+            long pos = Math.max(at[k], size / parts * i);
+            long cut = -1;
+            while (cut < 0 && pos < size) {
+                b.clear();
+                int r = ch.read(b, pos);
+                if (r <= 0) break;
+                for (int j = 0; j < r; j++) {
+                    if (b.get(j) == '\n') {
+                        cut = pos + j + 1;
+                        break;
+                    }
+                }
+                pos += r;
+            }
+            if (cut > at[k] && cut < size) at[++k] = cut;
+        }
+        at[++k] = size;
+        return Arrays.copyOf(at, k + 1);
+    }
+
+    /** Reads bytes [from, to) of the file (to the end when {@code to} is past it) into this loader's rows. */
+    private void read(FileChannel ch, long from, long to) {
         JsonLinesScanner scanner = new JsonLinesScanner(new JsonLinesScanner.Sink() {
             @Override
             public void object(JsonParser p) throws IOException {
-                loader.object(p);
+                AuditLoader.this.object(p);
             }
 
             @Override
             public void commit(byte[] buf, int off, int len, long lineNo) {
-                loader.commit(buf, off, len, lineNo);
+                AuditLoader.this.commit(buf, off, len, lineNo);
             }
 
             @Override
             public void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline) {
-                loader.line(buf, off, len, lineNo, byteOffset, lastWithoutNewline);
+                AuditLoader.this.line(buf, off, len, lineNo, byteOffset, lastWithoutNewline);
             }
         });
-        try (InputStream in = Files.newInputStream(file)) {
-            scanner.run(in);
+        try {
+            scanner.run(new Slice(ch, from, to), from);
         } catch (IOException e) {
-            loader.report.warn("read stopped early: " + e.getMessage());
+            report.warn("read stopped early: " + e.getMessage());
+            readFailed = true;
         }
-        loader.report.lines = scanner.lines();
-        loader.tScanned = System.nanoTime();
-        return loader.finish();
+        lines = scanner.lines();
+    }
+
+    /** Bytes [pos, end) of a file through positional reads, so several pieces can share one channel. */
+    private static final class Slice extends InputStream {
+        private final FileChannel ch;
+        private long pos;
+        private final long end;
+
+        Slice(FileChannel ch, long from, long to) {
+            this.ch = ch;
+            this.pos = from;
+            this.end = to;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (pos >= end) return -1;
+            int r = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+            if (r > 0) pos += r;
+            return r;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == 1 ? one[0] & 0xff : -1;
+        }
+    }
+
+    /**
+     * Takes the rows, events and remarks of the piece after this one's: line numbers in its remarks counted from
+     * its first line become the file's.
+     */
+    private void absorb(AuditLoader next) {
+        long before = lines;
+        int total = n + next.n;
+        if (total > ts.length) growTo(total);
+        for (int i = 0; i < ints.length; i++) {
+            System.arraycopy(next.ints[i], 0, ints[i], n, next.n);
+            next.ints[i] = null;
+        }
+        for (int i = 0; i < doubles.length; i++) {
+            System.arraycopy(next.doubles[i], 0, doubles[i], n, next.n);
+            next.doubles[i] = null;
+        }
+        for (int i = 0; i < strings.length; i++) {
+            System.arraycopy(next.strings[i], 0, strings[i], n, next.n);
+            next.strings[i] = null;
+        }
+        System.arraycopy(next.ts, 0, ts, n, next.n);
+        System.arraycopy(next.throttle, 0, throttle, n, next.n);
+        n = total;
+        events.append(next.events);
+        LoadReport.Builder r = next.report;
+        report.corrupt += r.corrupt;
+        for (long line : r.corruptNumbers) {
+            if (report.corruptNumbers.size() < LoadReport.MAX_LISTED) report.corruptNumbers.add(line + before);
+        }
+        if (r.truncated != null) {
+            report.truncated = new LoadReport.Truncation(r.truncated.lineNumber() + before, r.truncated.byteOffset(), r.truncated.length());
+        }
+        for (String w : r.warnings) report.warn(w);
+        for (String key : next.unknownKeys) if (unknownKeys.size() < 20) unknownKeys.add(key);
+        coerced += next.coerced;
+        lines += next.lines;
+        readFailed = next.readFailed;
+        tEvents += next.tEvents;
     }
 
     // ---- the block parser's way: objects straight from one parser over many lines ----
@@ -518,7 +726,10 @@ public final class AuditLoader {
     }
 
     private void grow() {
-        int cap = (int) Math.min(Integer.MAX_VALUE - 16, ts.length + (long) ts.length / 2 + 16);
+        growTo((int) Math.min(Integer.MAX_VALUE - 16, ts.length + (long) ts.length / 2 + 16));
+    }
+
+    private void growTo(int cap) {
         for (int i = 0; i < ints.length; i++) ints[i] = Arrays.copyOf(ints[i], cap);
         for (int i = 0; i < doubles.length; i++) doubles[i] = Arrays.copyOf(doubles[i], cap);
         for (int i = 0; i < strings.length; i++) strings[i] = Arrays.copyOf(strings[i], cap);
@@ -526,9 +737,40 @@ public final class AuditLoader {
         throttle = Arrays.copyOf(throttle, cap);
     }
 
+    private StringColumn[] stringsPending;
+    private final AtomicInteger nextString = new AtomicInteger();
+    private volatile RuntimeException stringsFailed;
+
+    /** Builds string columns not yet taken by another thread, one at a time, dropping each row array once done. */
+    private void buildStringColumns() {
+        String missing = StringColumnType.missingValueIndicator();
+        try {
+            int i;
+            while ((i = nextString.getAndIncrement()) < STRING_COLUMNS.length) {
+                String[] a = strings[i];
+                strings[i] = null;
+                StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
+                for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
+                stringsPending[i] = sc;
+            }
+        } catch (RuntimeException e) {
+            stringsFailed = e;
+        }
+    }
+
     private Audit finish() {
+        awaitTablesaw();
         Table t = Table.create("nvml-audit");
         long tTable = System.nanoTime();
+        // Tablesaw's dictionary append per row makes the string columns the slowest to build: on a large file a
+        // second thread starts on them while this one makes the numeric columns, then both share what is left
+        stringsPending = new StringColumn[STRING_COLUMNS.length];
+        Thread helper = null;
+        if (n >= 100_000 && Runtime.getRuntime().availableProcessors() > 1) {
+            helper = new Thread(this::buildStringColumns, "orbit-audit-columns");
+            helper.setDaemon(true);
+            helper.start();
+        }
         Map<String, tech.tablesaw.columns.Column<?>> cols = new HashMap<>();
         // Tablesaw's factories copy the array they are given, so each row array is trimmed only when it is
         // longer than the rows read, and dropped as soon as its column exists: the young collections of a
@@ -553,14 +795,21 @@ public final class AuditLoader {
         cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th.length == n ? th : Arrays.copyOf(th, n)));
         th = null;
         long tNum = System.nanoTime();
-        String missing = StringColumnType.missingValueIndicator();
-        for (int i = 0; i < STRING_COLUMNS.length; i++) {
-            String[] a = strings[i];
-            strings[i] = null;
-            StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
-            for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
-            cols.put(STRING_COLUMNS[i], sc);
+        buildStringColumns();
+        if (helper != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    helper.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
+        if (stringsFailed != null) throw stringsFailed;
+        for (int i = 0; i < STRING_COLUMNS.length; i++) cols.put(STRING_COLUMNS[i], stringsPending[i]);
         long tStr = System.nanoTime();
         for (String name : ORDER) t.addColumns(cols.get(name));
         report.rows = n;
@@ -570,7 +819,7 @@ public final class AuditLoader {
                     (tScanned - tStart) / 1_000_000, tEvents / 1_000_000, (now - tScanned) / 1_000_000, (tTable - tScanned) / 1_000_000,
                     (tNum - tTable) / 1_000_000, (tStr - tNum) / 1_000_000, n);
         }
-        if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", unknownKeys));
+        if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", new TreeSet<>(unknownKeys)));
         if (coerced > 0) report.warn(coerced + " values of the wrong type read as numbers or left empty");
         return new Audit(t, events.build("nvml-audit-events"), report.build());
     }

@@ -58,10 +58,18 @@ final class JsonLinesScanner {
     }
 
     void run(InputStream in) throws IOException {
+        run(in, 0);
+    }
+
+    /**
+     * Reads {@code in}, whose first byte sits at byte {@code offset} of the file (byte offsets in reports are the
+     * file's); line numbers count from 1 at that byte.
+     */
+    void run(InputStream in, long offset) throws IOException {
         byte[] buf = new byte[BLOCK];
         int start = 0;
         int end = 0;
-        long base = 0; // file offset of buf[0]
+        long base = offset; // file offset of buf[0]
         while (true) {
             if (start > 0) { // move the partial last line to the front
                 System.arraycopy(buf, start, buf, 0, end - start);

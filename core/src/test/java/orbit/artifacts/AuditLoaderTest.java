@@ -144,6 +144,39 @@ class AuditLoaderTest {
     }
 
     @Test
+    void cuttingTheFileIntoPiecesReadOnTheirOwnThreadsChangesNothing() throws Exception {
+        Path f = dir.resolve("pieces.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= 3000; i++) {
+            if (i % 997 == 0) sb.append("{\"ts\":\"2026-11-28T18:01:02.000Z\",\"gpu\":0,\"mem_used_mib\":12{{{\n");
+            else if (i % 701 == 0) sb.append("{\"ts\":\"2026-11-28T18:01:03.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":3,\"xid\":").append(i).append("}\n");
+            else if (i == 2222) sb.append("{\"ts\":\"2026-11-28T18:01:03.000Z\",\"event\":\"gpu_lost\",\"detail\":{\"bus\":\"0000:17:00.0\"}}\n");
+            else if (i % 503 == 0) sb.append("{\"gpu\":1,\n\"mem_used_mib\":5}\n"); // one object over two lines
+            else if (i % 401 == 0) sb.append(sample("2026-11-28T18:01:01.000Z", 0, i)).append('\r'); // a lone carriage return
+            else if (i % 307 == 0) sb.append(sample("2026-11-28T18:01:01.000Z", 0, i)).append(' ').append(sample("2026-11-28T18:01:01.000Z", 1, i)).append('\n');
+            else if (i % 211 == 0) sb.append("{\"gpu\":2,\"mem_used_mib\":\"").append(i).append(" MiB\",\"extra_").append(i % 3).append("\":1}\r\n");
+            else if (i % 101 == 0) sb.append("\n");
+            else sb.append(sample("2026-11-28T18:01:01.000Z", i % 8, i)).append('\n');
+        }
+        sb.append(sample("2026-11-28T18:01:09.000Z", 0, 1), 0, 90); // cut off mid-write
+        Files.writeString(f, sb);
+        Audit one = AuditLoader.load(f, 1);
+        assertTrue(one.report().corruptLines() > 3 && one.report().truncated() != null && one.events().rowCount() > 3, one.report().summary());
+        for (int parts : new int[] {2, 3, 7, 40}) {
+            Audit a = AuditLoader.load(f, parts);
+            assertEquals(one.report(), a.report(), parts + " pieces");
+            assertEquals(one.samples().rowCount(), a.samples().rowCount());
+            assertEquals(one.samples().columnNames(), a.samples().columnNames());
+            for (String c : one.samples().columnNames()) {
+                assertEquals(one.samples().column(c).type(), a.samples().column(c).type(), c);
+                assertEquals(one.samples().column(c).asList(), a.samples().column(c).asList(), c + ", " + parts + " pieces");
+            }
+            assertEquals(one.events().columnNames(), a.events().columnNames());
+            for (String c : one.events().columnNames()) assertEquals(one.events().column(c).asList(), a.events().column(c).asList(), c);
+        }
+    }
+
+    @Test
     void missingFileIsOneLineWithAFix() {
         var e = assertThrows(orbit.OrbitException.class, () -> AuditLoader.load(dir.resolve("nope.jsonl")));
         assertFalse(e.getMessage().contains("\n"));
