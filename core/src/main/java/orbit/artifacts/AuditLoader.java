@@ -33,10 +33,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Loads an orbit.nvml_audit.v1 JSON Lines file. A day of 8 GPUs at 1 Hz is 691,200 lines, so this reads
- * bytes in large blocks, splits lines itself (so one bad line costs one line), runs Jackson's streaming
- * parser over each line and writes straight into primitive arrays; Tablesaw columns are made once at the end.
- * No map or string per cell: repeated strings come from a {@link StringPool}, timestamps are parsed from
- * the parser's character buffer.
+ * bytes in large blocks, cuts a large file into pieces read on their own threads, reads plain sample lines
+ * straight from their bytes and every other line with Jackson's streaming parser (so one bad line costs one
+ * line), and writes straight into primitive arrays; Tablesaw columns are made once at the end. No map or string
+ * per cell: repeated strings come from a {@link StringPool}, timestamps are parsed digit by digit.
  */
 public final class AuditLoader {
     /** Columns of the samples table, in order. procs [{pid, mem_mib}] becomes proc_count and proc_mem_mib. */
