@@ -24,16 +24,19 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Loads an orbit.nvml_audit.v1 JSON Lines file. A day of 8 GPUs at 1 Hz is 691,200 lines, so this reads
- * bytes in large blocks, splits lines itself (so one bad line costs one line), runs Jackson's streaming
- * parser over each line and writes straight into primitive arrays; Tablesaw columns are made once at the end.
- * No map or string per cell: repeated strings come from a {@link StringPool}, timestamps are parsed from
- * the parser's character buffer.
+ * bytes in large blocks, cuts a large file into pieces read on their own threads, reads plain sample lines
+ * straight from their bytes and every other line with Jackson's streaming parser (so one bad line costs one
+ * line), and writes straight into primitive arrays; Tablesaw columns are made once at the end. No map or string
+ * per cell: repeated strings come from a {@link StringPool}, timestamps are parsed digit by digit.
  */
 public final class AuditLoader {
     /** Columns of the samples table, in order. procs [{pid, mem_mib}] becomes proc_count and proc_mem_mib. */
@@ -75,7 +78,10 @@ public final class AuditLoader {
     private int n;
     private final StringBuilder names = new StringBuilder();
     private char[] nameChars = new char[64];
-    private final TreeSet<String> unknownKeys = new TreeSet<>();
+    private final LinkedHashSet<String> unknownKeys = new LinkedHashSet<>(); // in the order met, as parts are merged
+    private long lines;
+    private boolean readFailed;
+    private boolean plainLines = true;
     private long coerced;
     private int rowCoerced;
     private final String[] seenNames = new String[64];
@@ -97,10 +103,10 @@ public final class AuditLoader {
     }
 
     /**
-     * Rows to allocate for: the file size over the mean line length of its first 256 KB, plus a margin
-     * (lines vary a little: procs, throttle names). Arrays grow if that was short.
+     * Rows per byte, from the mean line length of the file's first 256 KB (lines vary a little: procs, throttle
+     * names), to size the row arrays. They grow if that was short.
      */
-    private static int capacity(Path file, long size) {
+    private static double rowsPerByte(Path file, long size) {
         long lines = 0;
         int read = 0;
         try (FileChannel ch = FileChannel.open(file)) {
@@ -111,7 +117,12 @@ public final class AuditLoader {
         } catch (IOException e) {
             lines = 0;
         }
-        long estimate = lines > 0 ? size / Math.max(1, read / lines) : size / 300;
+        return lines > 0 ? 1.0 / Math.max(1, read / lines) : 1.0 / 300;
+    }
+
+    /** Rows to allocate for {@code bytes} of the file, plus a margin. */
+    private static int capacity(long bytes, double rowsPerByte) {
+        long estimate = (long) (bytes * rowsPerByte);
         return (int) Math.min(Integer.MAX_VALUE - 16, Math.max(1024, estimate + estimate / 10 + 16));
     }
 
@@ -120,22 +131,44 @@ public final class AuditLoader {
     private long tStart, tScanned;
 
     private static final AtomicBoolean TABLESAW_STARTED = new AtomicBoolean();
+    private static final CountDownLatch TABLESAW_READY = new CountDownLatch(1);
 
     /**
      * Tablesaw's first use in a JVM costs about half a second (its Table class registers every reader and
      * writer on the classpath). Starting that on another thread while the file is parsed takes it off a
-     * first load; the columns are built only after parsing, by which time it is done.
+     * first load. That thread also initialises the column type classes, and nothing here touches Tablesaw's
+     * tables or columns until it is done ({@link #awaitTablesaw}): those classes refer to each other in their
+     * static initialisers, and two threads initialising them from different ends wait on each other forever.
      */
     private static void warmUpTablesaw() {
         if (!TABLESAW_STARTED.compareAndSet(false, true)) return;
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
-            Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
-                    DoubleColumn.create("d"), StringColumn.create("s"));
-            if (DEBUG) System.err.printf("tablesaw init %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            try {
+                Table.create("warm-up").addColumns(InstantColumn.create("ts"), IntColumn.create("i"), LongColumn.create("l"),
+                        DoubleColumn.create("d"), StringColumn.create("s"));
+                StringColumnType.missingValueIndicator();
+                tech.tablesaw.columns.instant.InstantColumnType.missingValueIndicator();
+            } finally {
+                TABLESAW_READY.countDown();
+            }
+            if (DEBUG) System.err.printf("tablesaw init %d ms, its thread's CPU %d ms%n", (System.nanoTime() - t0) / 1_000_000, threadCpu() / 1_000_000);
         }, "orbit-tablesaw-init");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static void awaitTablesaw() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                TABLESAW_READY.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     static TableBuilder eventsTable() {
@@ -144,44 +177,241 @@ public final class AuditLoader {
                 .declare("source", TableBuilder.Kind.STRING).declare("reason", TableBuilder.Kind.STRING);
     }
 
+    /** Files from this size on are parsed in parts, each on its own thread; below it a thread costs more than it saves. */
+    static final long PARALLEL_MIN = 32L << 20;
+
     /** Reads the file; bad lines are skipped and reported, never thrown. A missing file is an OrbitException. */
     public static Audit load(Path file) {
-        long size;
+        long size = size(file);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int parts = size < PARALLEL_MIN ? 1 : (int) Math.max(1, Math.min(Math.min(cores, 4), size / (PARALLEL_MIN / 2)));
+        return load(file, size, parts, true);
+    }
+
+    /**
+     * As {@link #load(Path)}, with the file cut into {@code parts} pieces at line breaks (any size), and with
+     * {@code plainLines} false every line read by Jackson (for tests that compare the ways).
+     */
+    static Audit load(Path file, int parts, boolean plainLines) {
+        return load(file, size(file), parts, plainLines);
+    }
+
+    private static long size(Path file) {
         try {
-            size = Files.size(file);
+            return Files.size(file);
         } catch (NoSuchFileException e) {
             throw new OrbitException("no GPU audit at " + file + ": the run recorded none, or sync the bundle first (`orbit sync NAME`)");
         } catch (IOException e) {
             throw new OrbitException("cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The file is cut at line breaks into {@code parts} pieces of about the same size; each is read into its own
+     * row arrays (the first on the calling thread), then the others are copied after the first's. A piece starts
+     * at a line's first byte and ends after a "\n", so every line is read exactly as it would be in one pass: line
+     * numbers in the report are the piece's plus the lines before it, byte offsets are the file's. A piece whose
+     * read failed ends the load there, as one pass would.
+     */
+    private static Audit load(Path file, long size, int parts, boolean plainLines) {
         long t0 = System.nanoTime();
         warmUpTablesaw();
-        AuditLoader loader = new AuditLoader(file, capacity(file, size));
-        loader.tStart = t0;
+        double rate = rowsPerByte(file, size);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file);
+        } catch (IOException e) {
+            AuditLoader none = new AuditLoader(file, 16);
+            none.report.warn("read stopped early: " + e.getMessage());
+            return none.finish();
+        }
+        try (ch) {
+            long[] at = splits(ch, size, Math.max(1, parts));
+            int k = at.length - 1;
+            AuditLoader[] loaders = new AuditLoader[k];
+            // the first piece's arrays are sized for the whole file: the others are copied in after it
+            for (int i = 0; i < k; i++) {
+                loaders[i] = new AuditLoader(file, capacity(i == 0 ? size : at[i + 1] - at[i], rate));
+                loaders[i].plainLines = plainLines;
+            }
+            Thread[] threads = new Thread[k];
+            Throwable[] failed = new Throwable[k];
+            for (int i = 1; i < k; i++) {
+                int part = i;
+                // the last piece reads to the end of the file, which a running sampler may have made longer
+                long from = at[i], to = i == k - 1 ? Long.MAX_VALUE : at[i + 1];
+                threads[i] = new Thread(() -> {
+                    try {
+                        loaders[part].read(ch, from, to);
+                    } catch (Throwable e) {
+                        failed[part] = e;
+                    }
+                }, "orbit-audit-parse-" + i);
+                threads[i].setDaemon(true);
+                threads[i].start();
+            }
+            loaders[0].read(ch, 0, k == 1 ? Long.MAX_VALUE : at[1]);
+            boolean interrupted = false;
+            for (int i = 1; i < k; i++) {
+                while (true) {
+                    try {
+                        threads[i].join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the parts hold the channel: wait for them, then pass the interrupt on
+                    }
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            for (Throwable e : failed) {
+                if (e instanceof RuntimeException r) throw r;
+                if (e instanceof Error r) throw r;
+            }
+            AuditLoader all = loaders[0];
+            for (int i = 1; i < k && !all.readFailed; i++) all.absorb(loaders[i]);
+            all.report.lines = all.lines;
+            all.tStart = t0;
+            all.tScanned = System.nanoTime();
+            return all.finish();
+        } catch (IOException e) {
+            throw new OrbitException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Where each piece starts: 0, then just after the first "\n" at or past each i/parts of the file, then the size. */
+    private static long[] splits(FileChannel ch, long size, int parts) throws IOException {
+        long[] at = new long[parts + 1];
+        int k = 0;
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        for (int i = 1; i < parts; i++) {
+            long pos = Math.max(at[k], size / parts * i);
+            long cut = -1;
+            while (cut < 0 && pos < size) {
+                b.clear();
+                int r = ch.read(b, pos);
+                if (r <= 0) break;
+                for (int j = 0; j < r; j++) {
+                    if (b.get(j) == '\n') {
+                        cut = pos + j + 1;
+                        break;
+                    }
+                }
+                pos += r;
+            }
+            if (cut > at[k] && cut < size) at[++k] = cut;
+        }
+        at[++k] = size;
+        return Arrays.copyOf(at, k + 1);
+    }
+
+    /** Reads bytes [from, to) of the file (to the end when {@code to} is past it) into this loader's rows. */
+    private void read(FileChannel ch, long from, long to) {
         JsonLinesScanner scanner = new JsonLinesScanner(new JsonLinesScanner.Sink() {
             @Override
             public void object(JsonParser p) throws IOException {
-                loader.object(p);
+                AuditLoader.this.object(p);
             }
 
             @Override
             public void commit(byte[] buf, int off, int len, long lineNo) {
-                loader.commit(buf, off, len, lineNo);
+                AuditLoader.this.commit(buf, off, len, lineNo);
             }
 
             @Override
             public void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline) {
-                loader.line(buf, off, len, lineNo, byteOffset, lastWithoutNewline);
+                AuditLoader.this.line(buf, off, len, lineNo, byteOffset, lastWithoutNewline);
+            }
+
+            @Override
+            public int plain(byte[] buf, int pos, int to) {
+                return AuditLoader.this.plain(buf, pos);
             }
         });
-        try (InputStream in = Files.newInputStream(file)) {
-            scanner.run(in);
+        if (!plainLines) scanner.jacksonOnly();
+        long c0 = DEBUG ? threadCpu() : 0, t0 = DEBUG ? System.nanoTime() : 0;
+        try {
+            scanner.run(new Slice(ch, from, to), from);
         } catch (IOException e) {
-            loader.report.warn("read stopped early: " + e.getMessage());
+            report.warn("read stopped early: " + e.getMessage());
+            readFailed = true;
         }
-        loader.report.lines = scanner.lines();
-        loader.tScanned = System.nanoTime();
-        return loader.finish();
+        lines = scanner.lines();
+        if (DEBUG) {
+            System.err.printf("  piece at byte %d: %d ms, thread CPU %d ms, %s%n", from, (System.nanoTime() - t0) / 1_000_000,
+                    (threadCpu() - c0) / 1_000_000, scanner.plainStats());
+        }
+    }
+
+    private static long threadCpu() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** Bytes [pos, end) of a file through positional reads, so several pieces can share one channel. */
+    private static final class Slice extends InputStream {
+        private final FileChannel ch;
+        private long pos;
+        private final long end;
+
+        Slice(FileChannel ch, long from, long to) {
+            this.ch = ch;
+            this.pos = from;
+            this.end = to;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (pos >= end) return -1;
+            int r = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+            if (r > 0) pos += r;
+            return r;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == 1 ? one[0] & 0xff : -1;
+        }
+    }
+
+    /**
+     * Takes the rows, events and remarks of the piece after this one's: line numbers in its remarks counted from
+     * its first line become the file's.
+     */
+    private void absorb(AuditLoader next) {
+        long before = lines;
+        int total = n + next.n;
+        if (total > ts.length) growTo(total);
+        for (int i = 0; i < ints.length; i++) {
+            System.arraycopy(next.ints[i], 0, ints[i], n, next.n);
+            next.ints[i] = null;
+        }
+        for (int i = 0; i < doubles.length; i++) {
+            System.arraycopy(next.doubles[i], 0, doubles[i], n, next.n);
+            next.doubles[i] = null;
+        }
+        for (int i = 0; i < strings.length; i++) {
+            System.arraycopy(next.strings[i], 0, strings[i], n, next.n);
+            next.strings[i] = null;
+        }
+        System.arraycopy(next.ts, 0, ts, n, next.n);
+        System.arraycopy(next.throttle, 0, throttle, n, next.n);
+        n = total;
+        events.append(next.events);
+        LoadReport.Builder r = next.report;
+        report.corrupt += r.corrupt;
+        for (long line : r.corruptNumbers) {
+            if (report.corruptNumbers.size() < LoadReport.MAX_LISTED) report.corruptNumbers.add(line + before);
+        }
+        if (r.truncated != null) {
+            report.truncated = new LoadReport.Truncation(r.truncated.lineNumber() + before, r.truncated.byteOffset(), r.truncated.length());
+        }
+        for (String w : r.warnings) report.warn(w);
+        for (String key : next.unknownKeys) if (unknownKeys.size() < 20) unknownKeys.add(key);
+        coerced += next.coerced;
+        lines += next.lines;
+        readFailed = next.readFailed;
+        tEvents += next.tEvents;
     }
 
     // ---- the block parser's way: objects straight from one parser over many lines ----
@@ -229,6 +459,381 @@ public final class AuditLoader {
         ts[n] = MISSING_LONG;
         throttle[n] = MISSING_LONG;
         rowCoerced = 0;
+    }
+
+    // ---- the plain way: the common line shape read straight from its bytes ----
+
+    /**
+     * Thrown (one shared instance, no stack trace) where a line leaves the plain shape that {@link #plain} reads:
+     * an event, a key not in the schema, an escape or non-ASCII text, a number with an exponent or more digits
+     * than a long or a double holds exactly, a value of another type than its column's, an object spread over
+     * lines, anything that is not JSON. Jackson then reads that line, so every rule about such lines (coercion,
+     * corrupt lines, unknown keys) stays in one place.
+     */
+    private static final class NotPlain extends Exception {
+        NotPlain() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final NotPlain NOT_PLAIN = new NotPlain();
+    private static final String[] KEY_NAMES;
+    private static final int[] KEY_IDS;
+
+    static {
+        KEY_NAMES = FIELDS.keySet().toArray(new String[0]);
+        KEY_IDS = new int[KEY_NAMES.length];
+        for (int i = 0; i < KEY_NAMES.length; i++) KEY_IDS[i] = FIELDS.get(KEY_NAMES[i]);
+    }
+
+    private static final byte[] MEM_MIB = "mem_mib".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** Powers of ten up to 10^22, each exactly a double. */
+    private static final double[] POW10 = new double[23];
+
+    static {
+        double p = 1;
+        for (int i = 0; i < POW10.length; i++, p *= 10) POW10[i] = p;
+    }
+
+    // the previous plain line's keys in order (as bytes) and their field ids: most lines repeat them
+    private final byte[][] orderKeys = new byte[64][];
+    private final int[] orderIds = new int[64];
+    private int at; // the plain reader's position in the line
+    private byte[] nameBytes = new byte[64];
+
+    /**
+     * Reads the line at {@code pos} into a new row if it is a plain sample line: one object of schema keys with
+     * numbers, ASCII strings without escapes, null, string arrays (throttle_reason_names) and objects of numbers
+     * (procs), spaces or tabs between tokens. Returns the index of the line break after it, or -1 (no row kept).
+     * The values equal what Jackson gives for the same text: integers of up to 18 digits, decimals of up to 15
+     * significant digits (a long over an exact power of ten, which IEEE division rounds correctly, as Jackson's
+     * parser does); anything else is left to Jackson.
+     */
+    private int plain(byte[] b, int pos) {
+        if (n == ts.length) grow();
+        clearRow();
+        try {
+            at = pos;
+            space(b);
+            if (b[at] != '{') return -1;
+            at++;
+            space(b);
+            if (b[at] == '}') {
+                at++;
+            } else {
+                for (int k = 0; ; k++) {
+                    int id = plainKey(b, k);
+                    space(b);
+                    if (b[at] != ':') return -1;
+                    at++;
+                    space(b);
+                    plainValue(b, id);
+                    space(b);
+                    byte c = b[at++];
+                    if (c == '}') break;
+                    if (c != ',') return -1;
+                    space(b);
+                }
+            }
+            space(b);
+            byte c = b[at];
+            if (c != '\n' && c != '\r') return -1;
+            n++;
+            return at;
+        } catch (NotPlain e) {
+            return -1;
+        }
+    }
+
+    private void space(byte[] b) {
+        while (b[at] == ' ' || b[at] == '\t') at++;
+    }
+
+    /** The key at {@code at} (on its opening quote), the {@code k}-th of its line: its field id; past its closing quote. */
+    private int plainKey(byte[] b, int k) throws NotPlain {
+        if (b[at] != '"') throw NOT_PLAIN;
+        int s = ++at;
+        if (k < orderKeys.length) {
+            byte[] want = orderKeys[k];
+            if (want != null && sameBytes(b, s, want)) {
+                at = s + want.length + 1;
+                return orderIds[k];
+            }
+        }
+        int e = plainStringEnd(b, s);
+        at = e + 1;
+        for (int i = 0; i < KEY_NAMES.length; i++) {
+            String name = KEY_NAMES[i];
+            if (name.length() == e - s && sameText(name, b, s)) {
+                int id = KEY_IDS[i];
+                if (id == K_EVENT) throw NOT_PLAIN;
+                if (k < orderKeys.length) {
+                    orderKeys[k] = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    orderIds[k] = id;
+                }
+                return id;
+            }
+        }
+        throw NOT_PLAIN; // not in the schema: Jackson's way lists it in the report
+    }
+
+    /** True when the bytes at {@code s} are {@code want} followed by a closing quote. */
+    private static boolean sameBytes(byte[] b, int s, byte[] want) {
+        for (int i = 0; i < want.length; i++) if (b[s + i] != want[i]) return false;
+        return b[s + want.length] == '"';
+    }
+
+    private static boolean sameText(String name, byte[] b, int s) {
+        for (int i = 0; i < name.length(); i++) if (b[s + i] != name.charAt(i)) return false;
+        return true;
+    }
+
+    /** From just after an opening quote: the index of the closing quote of a string of printable ASCII without escapes. */
+    private static int plainStringEnd(byte[] b, int s) throws NotPlain {
+        int i = s;
+        byte c;
+        while ((c = b[i]) != '"') {
+            if (c < 0x20 || c == '\\') throw NOT_PLAIN; // control characters end the line; non-ASCII bytes are negative
+            i++;
+        }
+        return i;
+    }
+
+    private void plainValue(byte[] b, int id) throws NotPlain {
+        int slot = id & 0xff;
+        switch (id & ~0xff) {
+            case K_INT -> {
+                if (plainNull(b)) return; // already missing
+                long v = plainLong(b);
+                ints[slot][n] = v > Integer.MAX_VALUE || v < Integer.MIN_VALUE ? MISSING_INT : (int) v;
+            }
+            case K_DOUBLE -> {
+                if (!plainNull(b)) doubles[slot][n] = plainDouble(b);
+            }
+            case K_STRING -> {
+                if (!plainNull(b)) strings[slot][n] = plainString(b, slot);
+            }
+            case K_TS -> {
+                if (!plainNull(b)) ts[n] = plainInstant(b);
+            }
+            case K_THROTTLE -> {
+                if (!plainNull(b)) throttle[n] = plainLong(b);
+            }
+            case K_PROCS -> {
+                if (!plainNull(b)) plainProcs(b);
+            }
+            case K_NAMES -> {
+                if (!plainNull(b)) strings[slot][n] = b[at] == '[' ? plainNames(b, slot) : plainString(b, slot);
+            }
+            default -> throw NOT_PLAIN;
+        }
+    }
+
+    private boolean plainNull(byte[] b) {
+        if (b[at] == 'n' && b[at + 1] == 'u' && b[at + 2] == 'l' && b[at + 3] == 'l') {
+            at += 4;
+            return true;
+        }
+        return false;
+    }
+
+    /** A JSON integer of at most 18 digits. */
+    private long plainLong(byte[] b) throws NotPlain {
+        boolean neg = b[at] == '-';
+        if (neg) at++;
+        int s = at;
+        long v = 0;
+        int d = b[at] - '0';
+        if (d < 0 || d > 9) throw NOT_PLAIN;
+        if (d == 0) {
+            at++;
+        } else {
+            while ((d = b[at] - '0') >= 0 && d <= 9) {
+                v = v * 10 + d;
+                at++;
+            }
+        }
+        byte c = b[at];
+        if (at - s > 18 || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')) throw NOT_PLAIN;
+        return neg ? -v : v;
+    }
+
+    /**
+     * A JSON number of at most 15 significant digits and a power of ten within 22, as the nearest double: both the
+     * digits and the power are exact doubles, so one IEEE multiplication or division rounds correctly, as Jackson's
+     * parser does.
+     */
+    private double plainDouble(byte[] b) throws NotPlain {
+        boolean neg = b[at] == '-';
+        if (neg) at++;
+        int s = at;
+        long m = 0;
+        int d = b[at] - '0';
+        if (d < 0 || d > 9) throw NOT_PLAIN;
+        if (d == 0) {
+            at++;
+        } else {
+            while ((d = b[at] - '0') >= 0 && d <= 9) {
+                m = m * 10 + d;
+                at++;
+            }
+        }
+        int digits = at - s;
+        int scale = 0;
+        if (b[at] == '.') {
+            int f = ++at;
+            while ((d = b[at] - '0') >= 0 && d <= 9) {
+                m = m * 10 + d;
+                at++;
+            }
+            scale = at - f;
+            if (scale == 0) throw NOT_PLAIN;
+            digits += scale;
+        }
+        if (digits > 15) throw NOT_PLAIN;
+        byte c = b[at];
+        if (c == 'e' || c == 'E') { // 5.61234567E7, as Java's Double.toString writes from 10^7 on
+            c = b[++at];
+            boolean negExp = c == '-';
+            if (c == '-' || c == '+') at++;
+            int e = 0, f = at;
+            while ((d = b[at] - '0') >= 0 && d <= 9 && at - f < 4) {
+                e = e * 10 + d;
+                at++;
+            }
+            if (at == f || (d >= 0 && d <= 9)) throw NOT_PLAIN;
+            scale -= negExp ? -e : e;
+        } else if (scale == 0) {
+            if (c >= '0' && c <= '9') throw NOT_PLAIN;
+            return (double) (neg ? -m : m); // an integer: Jackson converts the long, so "-0" is 0.0
+        }
+        if (scale > 22 || scale < -22) throw NOT_PLAIN;
+        double v = scale >= 0 ? m / POW10[scale] : m * POW10[-scale];
+        return neg ? -v : v;
+    }
+
+    private String plainString(byte[] b, int slot) throws NotPlain {
+        if (b[at] != '"') throw NOT_PLAIN;
+        int s = at + 1;
+        int e = plainStringEnd(b, s);
+        at = e + 1;
+        return pools[slot].get(b, s, e - s);
+    }
+
+    /** ["a","b"] joined with commas, as {@link #names} does. */
+    private String plainNames(byte[] b, int slot) throws NotPlain {
+        at++;
+        space(b);
+        int len = 0;
+        if (b[at] != ']') {
+            while (true) {
+                if (b[at] != '"') throw NOT_PLAIN;
+                int s = at + 1;
+                int e = plainStringEnd(b, s);
+                at = e + 1;
+                int need = len + (len > 0 ? 1 : 0) + e - s;
+                if (need > nameBytes.length) nameBytes = Arrays.copyOf(nameBytes, need * 2);
+                if (len > 0) nameBytes[len++] = ',';
+                System.arraycopy(b, s, nameBytes, len, e - s);
+                len += e - s;
+                space(b);
+                byte c = b[at++];
+                if (c == ']') break;
+                if (c != ',') throw NOT_PLAIN;
+                space(b);
+            }
+        } else {
+            at++;
+        }
+        return pools[slot].get(nameBytes, 0, len);
+    }
+
+    /** [{"pid":1,"mem_mib":2}, ...]: the count and the sum of mem_mib, as {@link #procs} does. */
+    private void plainProcs(byte[] b) throws NotPlain {
+        if (b[at] != '[') throw NOT_PLAIN;
+        at++;
+        space(b);
+        int count = 0;
+        long mem = 0;
+        boolean anyMem = false;
+        if (b[at] == ']') {
+            at++;
+        } else {
+            while (true) {
+                if (b[at] != '{') throw NOT_PLAIN;
+                at++;
+                count++;
+                space(b);
+                if (b[at] == '}') {
+                    at++;
+                } else {
+                    while (true) {
+                        if (b[at] != '"') throw NOT_PLAIN;
+                        int s = at + 1;
+                        int e = plainStringEnd(b, s);
+                        at = e + 1;
+                        space(b);
+                        if (b[at] != ':') throw NOT_PLAIN;
+                        at++;
+                        space(b);
+                        boolean isMem = e - s == MEM_MIB.length && sameBytes(b, s, MEM_MIB);
+                        if (plainNull(b)) {
+                            // not a number: not counted
+                        } else if (b[at] == '"') {
+                            at = plainStringEnd(b, at + 1) + 1;
+                            if (isMem) throw NOT_PLAIN; // Jackson's way decides
+                        } else {
+                            long v = plainLong(b);
+                            if (isMem) {
+                                mem += v;
+                                anyMem = true;
+                            }
+                        }
+                        space(b);
+                        byte c = b[at++];
+                        if (c == '}') break;
+                        if (c != ',') throw NOT_PLAIN;
+                        space(b);
+                    }
+                }
+                space(b);
+                byte c = b[at++];
+                if (c == ']') break;
+                if (c != ',') throw NOT_PLAIN;
+                space(b);
+            }
+        }
+        ints[PROC_COUNT][n] = count;
+        ints[PROC_MEM][n] = anyMem ? (int) Math.min(Integer.MAX_VALUE, mem) : (count == 0 ? 0 : MISSING_INT);
+    }
+
+    /** "2026-11-28T18:01:02.123Z" (or without millis) in Tablesaw's packed form, as {@link #packedInstant} reads it. */
+    private long plainInstant(byte[] b) throws NotPlain {
+        if (b[at] != '"') throw NOT_PLAIN;
+        int o = at + 1;
+        int e = plainStringEnd(b, o);
+        at = e + 1;
+        int len = e - o;
+        if ((len == 24 || len == 20) && b[o + 4] == '-' && b[o + 7] == '-' && b[o + 10] == 'T' && b[o + 13] == ':'
+                && b[o + 16] == ':' && b[o + len - 1] == 'Z' && (len == 20 || b[o + 19] == '.')) {
+            int y = digits(b, o, 4), mo = digits(b, o + 5, 2), d = digits(b, o + 8, 2);
+            int h = digits(b, o + 11, 2), mi = digits(b, o + 14, 2), s = digits(b, o + 17, 2);
+            int ms = len == 24 ? digits(b, o + 20, 3) : 0;
+            if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60 && ms >= 0) {
+                return PackedInstant.create(PackedLocalDate.pack(y, mo, d), PackedLocalTime.of(h, mi, s, ms));
+            }
+        }
+        throw NOT_PLAIN; // another form: Units.instant on Jackson's way
+    }
+
+    private static int digits(byte[] c, int o, int count) {
+        int v = 0;
+        for (int i = 0; i < count; i++) {
+            int d = c[o + i] - '0';
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+        }
+        return v;
     }
 
     /** Reads one object (the parser is on its START_OBJECT) into row n; true when it is an event line (row n is then left unused). */
@@ -518,7 +1123,10 @@ public final class AuditLoader {
     }
 
     private void grow() {
-        int cap = (int) Math.min(Integer.MAX_VALUE - 16, ts.length + (long) ts.length / 2 + 16);
+        growTo((int) Math.min(Integer.MAX_VALUE - 16, ts.length + (long) ts.length / 2 + 16));
+    }
+
+    private void growTo(int cap) {
         for (int i = 0; i < ints.length; i++) ints[i] = Arrays.copyOf(ints[i], cap);
         for (int i = 0; i < doubles.length; i++) doubles[i] = Arrays.copyOf(doubles[i], cap);
         for (int i = 0; i < strings.length; i++) strings[i] = Arrays.copyOf(strings[i], cap);
@@ -526,9 +1134,40 @@ public final class AuditLoader {
         throttle = Arrays.copyOf(throttle, cap);
     }
 
+    private StringColumn[] stringsPending;
+    private final AtomicInteger nextString = new AtomicInteger();
+    private volatile RuntimeException stringsFailed;
+
+    /** Builds string columns not yet taken by another thread, one at a time, dropping each row array once done. */
+    private void buildStringColumns() {
+        String missing = StringColumnType.missingValueIndicator();
+        try {
+            int i;
+            while ((i = nextString.getAndIncrement()) < STRING_COLUMNS.length) {
+                String[] a = strings[i];
+                strings[i] = null;
+                StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
+                for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
+                stringsPending[i] = sc;
+            }
+        } catch (RuntimeException e) {
+            stringsFailed = e;
+        }
+    }
+
     private Audit finish() {
+        awaitTablesaw();
         Table t = Table.create("nvml-audit");
         long tTable = System.nanoTime();
+        // Tablesaw's dictionary append per row makes the string columns the slowest to build: on a large file a
+        // second thread starts on them while this one makes the numeric columns, then both share what is left
+        stringsPending = new StringColumn[STRING_COLUMNS.length];
+        Thread helper = null;
+        if (n >= 100_000 && Runtime.getRuntime().availableProcessors() > 1) {
+            helper = new Thread(this::buildStringColumns, "orbit-audit-columns");
+            helper.setDaemon(true);
+            helper.start();
+        }
         Map<String, tech.tablesaw.columns.Column<?>> cols = new HashMap<>();
         // Tablesaw's factories copy the array they are given, so each row array is trimmed only when it is
         // longer than the rows read, and dropped as soon as its column exists: the young collections of a
@@ -553,14 +1192,21 @@ public final class AuditLoader {
         cols.put("throttle_reasons", LongColumn.create("throttle_reasons", th.length == n ? th : Arrays.copyOf(th, n)));
         th = null;
         long tNum = System.nanoTime();
-        String missing = StringColumnType.missingValueIndicator();
-        for (int i = 0; i < STRING_COLUMNS.length; i++) {
-            String[] a = strings[i];
-            strings[i] = null;
-            StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
-            for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
-            cols.put(STRING_COLUMNS[i], sc);
+        buildStringColumns();
+        if (helper != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    helper.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
+        if (stringsFailed != null) throw stringsFailed;
+        for (int i = 0; i < STRING_COLUMNS.length; i++) cols.put(STRING_COLUMNS[i], stringsPending[i]);
         long tStr = System.nanoTime();
         for (String name : ORDER) t.addColumns(cols.get(name));
         report.rows = n;
@@ -570,7 +1216,7 @@ public final class AuditLoader {
                     (tScanned - tStart) / 1_000_000, tEvents / 1_000_000, (now - tScanned) / 1_000_000, (tTable - tScanned) / 1_000_000,
                     (tNum - tTable) / 1_000_000, (tStr - tNum) / 1_000_000, n);
         }
-        if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", unknownKeys));
+        if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", new TreeSet<>(unknownKeys)));
         if (coerced > 0) report.warn(coerced + " values of the wrong type read as numbers or left empty");
         return new Audit(t, events.build("nvml-audit-events"), report.build());
     }

@@ -36,6 +36,15 @@ final class JsonLinesScanner {
 
         /** One line the block parser did not take (without its line break), to be parsed on its own. */
         void line(byte[] buf, int off, int len, long lineNo, long byteOffset, boolean lastWithoutNewline);
+
+        /**
+         * Reads the line starting at {@code pos} straight from its bytes when it has the plain shape the sink knows
+         * (and keeps it); returns the index of its line break, or -1 when it left that shape (nothing kept: the
+         * scanner then hands it to {@link #line}). A sink without such a reader always returns -1.
+         */
+        default int plain(byte[] buf, int pos, int to) {
+            return -1;
+        }
     }
 
     /**
@@ -52,16 +61,29 @@ final class JsonLinesScanner {
         this.sink = sink;
     }
 
+    /** Lines not taken by {@link Sink#plain}, and whether it is still asked (for the loader's debug output). */
+    String plainStats() {
+        return plainMissed + " lines not plain" + (plainMode ? "" : ", then the block parser");
+    }
+
     /** Lines seen so far, blank ones included. */
     long lines() {
         return lines;
     }
 
     void run(InputStream in) throws IOException {
+        run(in, 0);
+    }
+
+    /**
+     * Reads {@code in}, whose first byte sits at byte {@code offset} of the file (byte offsets in reports are the
+     * file's); line numbers count from 1 at that byte.
+     */
+    void run(InputStream in, long offset) throws IOException {
         byte[] buf = new byte[BLOCK];
         int start = 0;
         int end = 0;
-        long base = 0; // file offset of buf[0]
+        long base = offset; // file offset of buf[0]
         while (true) {
             if (start > 0) { // move the partial last line to the front
                 System.arraycopy(buf, start, buf, 0, end - start);
@@ -89,13 +111,42 @@ final class JsonLinesScanner {
         tail(buf, start, end, base);
     }
 
-    /** buf[from, to) holds complete lines (it ends with a line break). */
+    /**
+     * buf[from, to) holds complete lines (it ends with a line break). Each line is first offered to the sink's
+     * own reader ({@link Sink#plain}); one it does not take is parsed on its own. When many lines are not taken
+     * (another writer's shape), the rest of the piece goes through the block parser instead.
+     */
     private void block(byte[] buf, int from, int to, long base) {
         int pos = from;
+        while (pos < to && plainMode) {
+            int e = sink.plain(buf, pos, to);
+            if (e >= 0) {
+                lines++;
+                pos = afterLineBreak(buf, e, to);
+                continue;
+            }
+            e = lineEnd(buf, pos, to);
+            if (LineSplitter.blank(buf, pos, e - pos)) {
+                lines++;
+                pos = afterLineBreak(buf, e, to);
+                continue;
+            }
+            pos = slow(buf, pos, to, base);
+            if (++plainMissed >= 256 && plainMissed * 8L >= lines) plainMode = false;
+        }
         while (pos < to) {
             pos = fast(buf, pos, to);
             if (pos < to) pos = slow(buf, pos, to, base);
         }
+    }
+
+    private boolean plainMode = true;
+    private long plainMissed;
+
+    /** Reads every line with the Jackson block parser, none through {@link Sink#plain} (to compare the two ways). */
+    JsonLinesScanner jacksonOnly() {
+        plainMode = false;
+        return this;
     }
 
     /** Parses objects from pos with one parser; returns where it stopped: {@code to}, or the start of the first line it did not keep. */

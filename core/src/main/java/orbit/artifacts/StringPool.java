@@ -32,6 +32,35 @@ final class StringPool {
         return new String(chars, off, len);
     }
 
+    /** As {@link #get(char[], int, int)} for ASCII text given as bytes (each byte is its char); same hash, same pool. */
+    String get(byte[] bytes, int off, int len) {
+        int h = len;
+        if (len > 0) h = ((h * 31 + bytes[off]) * 31 + bytes[off + len - 1]) * 31 + bytes[off + (len >> 1)];
+        if (len > 3) h = (h * 31 + bytes[off + 1]) * 31 + bytes[off + len - 2];
+        int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+        for (int probe = 0; probe < 8; probe++) {
+            String s = table[slot];
+            if (s == null) {
+                String created = new String(bytes, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (size < SLOTS / 2) {
+                    table[slot] = created;
+                    size++;
+                }
+                return created;
+            }
+            if (s.length() == len && same(s, bytes, off, len)) return s;
+            slot = (slot + 1) & (SLOTS - 1);
+        }
+        return new String(bytes, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean same(String s, byte[] bytes, int off, int len) {
+        for (int i = len - 1; i >= 0; i--) {
+            if (s.charAt(i) != bytes[off + i]) return false;
+        }
+        return true;
+    }
+
     /** From the end: texts that look alike (GPU uuids, numbered hosts) tend to differ there. */
     private static boolean same(String s, char[] chars, int off, int len) {
         for (int i = len - 1; i >= 0; i--) {

@@ -79,6 +79,21 @@ final class TableBuilder {
         return cols.containsKey(name);
     }
 
+    /**
+     * Adds the rows of {@code next} after this one's, as if they had been set here one by one: a column only
+     * {@code next} has comes after this one's columns, empty in the rows before. Declared kinds of columns new
+     * here are kept.
+     */
+    void append(TableBuilder next) {
+        for (Col c : next.cols.values()) {
+            Col mine = cols.computeIfAbsent(c.name, n -> new Col(n, c.declared));
+            while (mine.values.size() < rows) mine.values.add(null);
+            while (c.values.size() < next.rows) c.values.add(null);
+            mine.values.addAll(c.values);
+        }
+        rows += next.rows;
+    }
+
     Table build(String tableName) {
         Table t = Table.create(tableName);
         for (Col c : cols.values()) {

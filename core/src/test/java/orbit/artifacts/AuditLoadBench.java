@@ -34,7 +34,8 @@ import java.util.Map;
  * </pre>
  * Flags: --hours H, --gpus G, --file PATH (reuse a file instead of generating), --out PATH (generate there and keep it),
  * --skip WAY,... (orbit, bare, tablesaw-init, tablesaw, pandas),
- * --python PATH (default /usr/bin/python3, which has Debian's pandas).
+ * --python PATH (default /usr/bin/python3, which has Debian's pandas),
+ * --jvm "OPTIONS" (JVM options for every Java way; "launcher" for those the orbit launcher and the kernel use).
  */
 public final class AuditLoadBench {
     private static final String PANDAS = String.join("\n",
@@ -46,6 +47,9 @@ public final class AuditLoadBench {
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]",
             "print('RESULT way=pandas cold_ms=%d warm_ms=-1 rows=%d heap_mb=-1 rss_mb=%d version=%s' % (dt * 1000, len(df), int(hwm) // 1024, pd.__version__))");
 
+    /** What install/setup's orbit launcher and install/orbit-kernel start the JVM with. */
+    static final List<String> LAUNCHER_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = options(args);
         if (opt.containsKey("way")) {
@@ -56,6 +60,10 @@ public final class AuditLoadBench {
         int gpus = Integer.parseInt(opt.getOrDefault("gpus", "8"));
         String python = opt.getOrDefault("python", "/usr/bin/python3");
         List<String> skip = List.of(opt.getOrDefault("skip", "").split(","));
+        // the same JVM options for every Java way: "launcher" means those the orbit launcher and the kernel run with
+        String jvmOpt = opt.getOrDefault("jvm", "");
+        List<String> jvm = jvmOpt.equals("launcher") ? LAUNCHER_JVM
+                : jvmOpt.isBlank() ? List.of() : List.of(jvmOpt.trim().split("\\s+"));
         Path tmp = null;
         Path file;
         if (opt.containsKey("file")) {
@@ -72,17 +80,22 @@ public final class AuditLoadBench {
             System.out.printf(Locale.ROOT, "generated %,d lines (%d GPUs x %d h x 1 Hz), %.0f MB in %.1f s: %s%n", lines, gpus, hours,
                     Files.size(file) / 1e6, (System.nanoTime() - t0) / 1e9, file);
         }
-        System.out.println("each way runs in its own process; java ways: first load in a fresh JVM (cold), then best of 4 more (warm)");
+        System.out.println("each way runs in its own process; java ways: first load in a fresh JVM (cold), then best of 4 more (warm); "
+                + (jvm.isEmpty() ? "JVM defaults" : "JVM options " + String.join(" ", jvm)) + " for every java way");
         Map<String, Map<String, String>> results = new LinkedHashMap<>();
         String cp = System.getProperty("java.class.path");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         try {
             for (String way : List.of("orbit", "bare", "tablesaw-init", "tablesaw", "pandas")) {
                 if (skip.contains(way)) continue;
-                List<String> cmd = way.equals("pandas")
-                        ? List.of(python, "-c", PANDAS, file.toString())
-                        : List.of(java, way.equals("tablesaw") ? "-Xmx8g" : "-Xmx1g", "-cp", cp, AuditLoadBench.class.getName(),
-                        "--way", way, "--file", file.toString());
+                List<String> cmd = new ArrayList<>();
+                if (way.equals("pandas")) {
+                    cmd.addAll(List.of(python, "-c", PANDAS, file.toString()));
+                } else {
+                    cmd.addAll(List.of(java, way.equals("tablesaw") ? "-Xmx8g" : "-Xmx1g"));
+                    cmd.addAll(jvm);
+                    cmd.addAll(List.of("-cp", cp, AuditLoadBench.class.getName(), "--way", way, "--file", file.toString()));
+                }
                 Map<String, String> r = runChild(way, cmd);
                 results.put(way, r);
                 System.out.println("  " + way + ": " + (r.containsKey("error") ? "FAILED " + r.get("error") : describe(r)));
@@ -302,7 +315,7 @@ public final class AuditLoadBench {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].startsWith("--") && i + 1 < args.length) m.put(args[i].substring(2), args[++i]);
-            else throw new IllegalArgumentException("usage: AuditLoadBench [--hours H] [--gpus G] [--file PATH] [--skip way,...] [--python PATH]");
+            else throw new IllegalArgumentException("usage: AuditLoadBench [--hours H] [--gpus G] [--file PATH] [--skip way,...] [--python PATH] [--jvm OPTIONS|launcher]");
         }
         return m;
     }

@@ -144,6 +144,89 @@ class AuditLoaderTest {
     }
 
     @Test
+    void cuttingTheFileIntoPiecesReadOnTheirOwnThreadsChangesNothing() throws Exception {
+        Path f = dir.resolve("pieces.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= 3000; i++) {
+            if (i % 997 == 0) sb.append("{\"ts\":\"2026-11-28T18:01:02.000Z\",\"gpu\":0,\"mem_used_mib\":12{{{\n");
+            else if (i % 701 == 0) sb.append("{\"ts\":\"2026-11-28T18:01:03.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":3,\"xid\":").append(i).append("}\n");
+            else if (i == 2222) sb.append("{\"ts\":\"2026-11-28T18:01:03.000Z\",\"event\":\"gpu_lost\",\"detail\":{\"bus\":\"0000:17:00.0\"}}\n");
+            else if (i % 503 == 0) sb.append("{\"gpu\":1,\n\"mem_used_mib\":5}\n"); // one object over two lines
+            else if (i % 401 == 0) sb.append(sample("2026-11-28T18:01:01.000Z", 0, i)).append('\r'); // a lone carriage return
+            else if (i % 307 == 0) sb.append(sample("2026-11-28T18:01:01.000Z", 0, i)).append(' ').append(sample("2026-11-28T18:01:01.000Z", 1, i)).append('\n');
+            else if (i % 211 == 0) sb.append("{\"gpu\":2,\"mem_used_mib\":\"").append(i).append(" MiB\",\"extra_").append(i % 3).append("\":1}\r\n");
+            else if (i % 101 == 0) sb.append("\n");
+            else sb.append(sample("2026-11-28T18:01:01.000Z", i % 8, i)).append('\n');
+        }
+        sb.append(sample("2026-11-28T18:01:09.000Z", 0, 1), 0, 90); // cut off mid-write
+        Files.writeString(f, sb);
+        Audit one = AuditLoader.load(f, 1, true);
+        assertTrue(one.report().corruptLines() > 3 && one.report().truncated() != null && one.events().rowCount() > 3, one.report().summary());
+        for (int parts : new int[] {2, 3, 7, 40}) assertSame(one, AuditLoader.load(f, parts, true), parts + " pieces");
+        assertSame(one, AuditLoader.load(f, 1, false), "Jackson only");
+    }
+
+    /** Same rows, values (bit for bit), types, events and report. */
+    static void assertSame(Audit expected, Audit actual, String what) {
+        assertEquals(expected.report(), actual.report(), what);
+        assertEquals(expected.samples().columnNames(), actual.samples().columnNames(), what);
+        assertEquals(expected.samples().rowCount(), actual.samples().rowCount(), what);
+        for (String c : expected.samples().columnNames()) {
+            assertEquals(expected.samples().column(c).type(), actual.samples().column(c).type(), c);
+            java.util.List<?> e = expected.samples().column(c).asList(), a = actual.samples().column(c).asList();
+            for (int i = 0; i < e.size(); i++) {
+                Object x = e.get(i), y = a.get(i);
+                if (x instanceof Double dx && y instanceof Double dy) {
+                    assertEquals(Double.doubleToRawLongBits(dx), Double.doubleToRawLongBits(dy), c + " row " + i + " " + dx + " vs " + dy + ", " + what);
+                } else {
+                    assertEquals(x, y, c + " row " + i + ", " + what);
+                }
+            }
+        }
+        assertEquals(expected.events().columnNames(), actual.events().columnNames(), what);
+        for (String c : expected.events().columnNames()) assertEquals(expected.events().column(c).asList(), actual.events().column(c).asList(), c);
+    }
+
+    @Test
+    void linesReadStraightFromTheirBytesGiveWhatJacksonGives() throws Exception {
+        String[] values = {
+                "0", "-0", "7", "-7", "2147483647", "2147483648", "-2147483648", "-2147483649", "999999999999999999",
+                "9999999999999999999", "123456789012345678901234", "01", "-", "1.", ".5", "0.5", "-0.0", "0.0", "305.81",
+                "1e3", "1E-2", "2.5e+1", "5.61234567E7", "6.5E-7", "1.0E22", "1.0E23", "1e-22", "12345.6789e-30", "1.5e", "1.5e+", "1e00001", "-1.25E2", "12.345678901234", "1.2345678901234567", "0.1000000000000001", "9007199254740993",
+                "700.0", "null", "true", "false", "\"17 MiB\"", "\"\"", "\"x\"", "[]", "{}", "nul", "12abc", "\"P0\"",
+                "\"caf\u00e9\"", "\"tab\\tbed\"", "\"\\u0041\"", "[\"a\",\"b\"]", "[ \"a\" , \"b\" ]", "[1,\"a\"]",
+                "[{\"pid\":1,\"mem_mib\":2}]", "[{\"mem_mib\":null},{}]", "[{\"pid\":\"x\",\"mem_mib\":3.5}]", "[{\"mem_mib\":\"4\"}]",
+                "[ { \"pid\" : 1 , \"mem_mib\" : 2 } , { \"mem_mib\" : 5 } ]", "[7]", "[[]]", "{\"a\":1}",
+                "\"2026-11-28T18:01:02.123Z\"", "\"2026-11-28T18:01:02Z\"", "\"2026-11-28T18:01:02.123+00:00\"",
+                "\"2026-13-28T18:01:02.123Z\"", "\"2026-11-28 18:01:02\"", "\"1764352862\"", "1764352862123"};
+        String[] keys = {"ts", "gpu", "util_gpu", "mem_used_mib", "power_w", "energy_j", "throttle_reasons", "throttle_reason_names",
+                "procs", "host", "uuid", "pstate", "name", "source"};
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        StringBuilder sb = new StringBuilder();
+        String[] gaps = {"", "", "", " ", "\t", "  "};
+        for (String key : keys) {
+            for (String v : values) {
+                String base = sample("2026-11-28T18:01:0" + rnd.nextInt(10) + ".000Z", rnd.nextInt(8), rnd.nextInt(80000));
+                String gap = gaps[rnd.nextInt(gaps.length)];
+                String line = base.replaceFirst("\"" + key + "\":(\\[[^\\]]*\\]|\"[^\"]*\"|[^,}]*)",
+                        java.util.regex.Matcher.quoteReplacement("\"" + key + "\"" + gap + ":" + gap + v));
+                sb.append(gap).append(line).append(gap).append(rnd.nextInt(5) == 0 ? "\r\n" : "\n");
+                // plain lines between, so that the odd ones stay few enough for the plain reader to stay on
+                for (int i = 0; i < 8; i++) sb.append(sample("2026-11-28T18:02:0" + i + ".000Z", i, rnd.nextInt(80000))).append('\n');
+            }
+        }
+        sb.append("{}\n { \"gpu\" : 1 }\n{\"gpu\":1}{\"gpu\":2}\n{\"gpu\":1,}\n{\"gpu\":1\n}\n{\"gp\\u0075\":3}\n{\"extra\":1,\"gpu\":4}\n");
+        sb.append("{\"ts\":\"2026-11-28T18:01:03.000Z\",\"host\":\"gpu-box\",\"event\":\"xid\",\"gpu\":3,\"xid\":48}\n");
+        Path f = dir.resolve("shapes.jsonl");
+        Files.writeString(f, sb);
+        Audit jackson = AuditLoader.load(f, 1, false);
+        Audit plain = AuditLoader.load(f, 1, true);
+        assertTrue(jackson.samples().rowCount() > 500 && jackson.report().corruptLines() > 20, jackson.report().summary());
+        assertSame(jackson, plain, "plain lines");
+        assertSame(jackson, AuditLoader.load(f, 5, true), "plain lines in pieces");
+    }
+
+    @Test
     void missingFileIsOneLineWithAFix() {
         var e = assertThrows(orbit.OrbitException.class, () -> AuditLoader.load(dir.resolve("nope.jsonl")));
         assertFalse(e.getMessage().contains("\n"));
