@@ -1,0 +1,110 @@
+package orbit.artifacts;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import tech.tablesaw.api.Table;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+
+import static orbit.artifacts.JacksonAuditLine.digits;
+
+/** The event lines of one piece of an audit (lines with an {@code event} key), as rows of the events table. */
+final class AuditEvents {
+    private final TableBuilder events = AuditLoader.eventsTable();
+    /** Time spent on event lines, with -Dorbit.audit.debug=true. */
+    long tEvents;
+
+    /**
+     * An event line (rare: sampler start/stop, XID, a lost GPU) read again from its bytes with the streaming
+     * parser into the events table. Not through databind: loading databind for the first line of every file
+     * cost a fifth of a second in a fresh JVM. Nested values are kept as compact JSON text. False when it
+     * does not parse (nothing kept).
+     */
+    boolean read(byte[] buf, int off, int len) {
+        long t0 = AuditLoader.DEBUG ? System.nanoTime() : 0;
+        boolean kept = true;
+        events.beginRow();
+        try (JsonParser p = JsonLinesScanner.FACTORY.createParser(buf, off, len)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
+            String k;
+            while ((k = p.nextFieldName()) != null) {
+                JsonToken t = p.nextToken();
+                events.set(k, k.equals("ts") ? eventInstant(p, t) : scalar(p, t));
+            }
+            events.endRow();
+        } catch (IOException | RuntimeException e) {
+            events.abandonRow();
+            kept = false;
+        }
+        if (AuditLoader.DEBUG) tEvents += System.nanoTime() - t0;
+        return kept;
+    }
+
+    private static Instant eventInstant(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            char[] c = p.getTextCharacters();
+            int o = p.getTextOffset(), len = p.getTextLength();
+            Instant fast = isoZ(c, o, len);
+            return fast != null ? fast : Units.instant(new String(c, o, len));
+        }
+        if (t.isScalarValue()) return Units.instant(p.getText());
+        p.skipChildren();
+        return null;
+    }
+
+    /** "2026-11-28T18:01:02.123Z" (or without millis) as an Instant without a DateTimeFormatter; null for any other shape. */
+    private static Instant isoZ(char[] c, int o, int len) {
+        if (!((len == 24 || len == 20) && c[o + 4] == '-' && c[o + 7] == '-' && c[o + 10] == 'T' && c[o + 13] == ':'
+                && c[o + 16] == ':' && c[o + len - 1] == 'Z' && (len == 20 || c[o + 19] == '.'))) return null;
+        int y = digits(c, o, 4), mo = digits(c, o + 5, 2), d = digits(c, o + 8, 2);
+        int h = digits(c, o + 11, 2), mi = digits(c, o + 14, 2), s = digits(c, o + 17, 2);
+        int ms = len == 24 ? digits(c, o + 20, 3) : 0;
+        if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h >= 24 || mi < 0 || mi >= 60 || s < 0 || s >= 60 || ms < 0) return null;
+        try {
+            long day = LocalDate.of(y, mo, d).toEpochDay();
+            return Instant.ofEpochSecond(day * 86400 + h * 3600L + mi * 60L + s, ms * 1_000_000L);
+        } catch (DateTimeException e) {
+            return null; // 2026-02-30
+        }
+    }
+
+    /** The value under the parser as what {@link TableBuilder} takes; objects and arrays as compact JSON text. */
+    private static Object scalar(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NULL:
+                return null;
+            case VALUE_NUMBER_INT:
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? (Object) p.getDoubleValue() : (Object) p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_STRING:
+                return p.getText();
+            default: {
+                StringWriter w = new StringWriter();
+                try (JsonGenerator g = JsonLinesScanner.FACTORY.createGenerator(w)) {
+                    g.copyCurrentStructure(p);
+                }
+                return w.toString();
+            }
+        }
+    }
+
+    /** Appends the events of the next piece after these. */
+    void absorb(AuditEvents next) {
+        events.append(next.events);
+        tEvents += next.tEvents;
+    }
+
+    Table table() {
+        return events.build("nvml-audit-events");
+    }
+}

@@ -1,0 +1,255 @@
+package orbit.artifacts;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import tech.tablesaw.columns.dates.PackedLocalDate;
+import tech.tablesaw.columns.instant.PackedInstant;
+import tech.tablesaw.columns.times.PackedLocalTime;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Set;
+
+import static orbit.artifacts.AuditColumns.FIELDS;
+import static orbit.artifacts.AuditColumns.K_DOUBLE;
+import static orbit.artifacts.AuditColumns.K_EVENT;
+import static orbit.artifacts.AuditColumns.K_INT;
+import static orbit.artifacts.AuditColumns.K_NAMES;
+import static orbit.artifacts.AuditColumns.K_PROCS;
+import static orbit.artifacts.AuditColumns.K_STRING;
+import static orbit.artifacts.AuditColumns.K_THROTTLE;
+import static orbit.artifacts.AuditColumns.K_TS;
+import static orbit.artifacts.AuditColumns.MISSING_INT;
+import static orbit.artifacts.AuditColumns.MISSING_LONG;
+
+/**
+ * Jackson's way: one object under a streaming parser (the block parser's over many lines, or one line's own)
+ * read into row {@link AuditColumns#n}. Every line the plain reader leaves comes here, so the rules for odd
+ * lines live here alone: values of the wrong type are coerced and counted, keys not in the schema are listed.
+ */
+final class JacksonAuditLine {
+    private final AuditColumns rows;
+    private final Set<String> unknownKeys;
+    /** Values of the wrong type in the object read last. */
+    int rowCoerced;
+    private final String[] seenNames = new String[64];
+    private final int[] seenIds = new int[64];
+    private final StringBuilder names = new StringBuilder();
+    private char[] nameChars = new char[64];
+
+    /** Writes into {@code rows}; adds keys not in the schema to {@code unknownKeys}, up to 20. */
+    JacksonAuditLine(AuditColumns rows, Set<String> unknownKeys) {
+        this.rows = rows;
+        this.unknownKeys = unknownKeys;
+    }
+
+    /**
+     * Reads one object (the parser is on its START_OBJECT) into row n, made by {@link AuditColumns#newRow}; true
+     * when it is an event line (row n is then left unused).
+     */
+    boolean fields(JsonParser p) throws IOException {
+        AuditColumns r = rows;
+        int n = r.n;
+        rowCoerced = 0;
+        boolean event = false;
+        String field;
+        int k = 0;
+        while ((field = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            // a writer puts the keys in the same order on every line, and Jackson hands out one canonical String
+            // per name: comparing references with the previous line's keys saves a map lookup per value
+            int id;
+            if (k < seenNames.length && seenNames[k] == field) {
+                id = seenIds[k];
+            } else {
+                Integer known = FIELDS.get(field);
+                id = known == null ? 0 : known;
+                if (k < seenNames.length) {
+                    seenNames[k] = field;
+                    seenIds[k] = id;
+                }
+            }
+            k++;
+            if (id == 0) {
+                if (unknownKeys.size() < 20) unknownKeys.add(field);
+                p.skipChildren();
+                continue;
+            }
+            int slot = id & 0xff;
+            switch (id & ~0xff) {
+                case K_INT -> r.ints[slot][n] = intValue(p, t);
+                case K_DOUBLE -> r.doubles[slot][n] = doubleValue(p, t);
+                case K_STRING -> r.strings[slot][n] = stringValue(p, t, slot);
+                case K_TS -> r.ts[n] = t == JsonToken.VALUE_STRING ? packedInstant(p) : skip(p);
+                case K_THROTTLE -> r.throttle[n] = longValue(p, t);
+                case K_PROCS -> procs(p, t);
+                case K_NAMES -> r.strings[slot][n] = names(p, t, slot);
+                case K_EVENT -> {
+                    event = true;
+                    p.skipChildren();
+                }
+                default -> p.skipChildren();
+            }
+        }
+        return event;
+    }
+
+    private static long skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return MISSING_LONG;
+    }
+
+    private int intValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+                if (p.getNumberType() == JsonParser.NumberType.INT) return p.getIntValue();
+                long l = p.getLongValue();
+                return l > Integer.MAX_VALUE || l <= Integer.MIN_VALUE ? MISSING_INT : (int) l;
+            case VALUE_NUMBER_FLOAT:
+                return (int) Math.round(p.getDoubleValue());
+            case VALUE_NULL:
+                return MISSING_INT;
+            case VALUE_STRING: {
+                Double d = Units.number(p.getText());
+                rowCoerced++;
+                return d == null ? MISSING_INT : (int) Math.round(d);
+            }
+            default:
+                p.skipChildren();
+                rowCoerced++;
+                return MISSING_INT;
+        }
+    }
+
+    private long longValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? MISSING_LONG : p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return Math.round(p.getDoubleValue());
+            case VALUE_NULL:
+                return MISSING_LONG;
+            case VALUE_STRING: {
+                Double d = Units.number(p.getText());
+                rowCoerced++;
+                return d == null ? MISSING_LONG : Math.round(d);
+            }
+            default:
+                p.skipChildren();
+                rowCoerced++;
+                return MISSING_LONG;
+        }
+    }
+
+    private double doubleValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_NULL:
+                return Double.NaN;
+            case VALUE_STRING: {
+                Double d = Units.number(p.getText());
+                rowCoerced++;
+                return d == null ? Double.NaN : d;
+            }
+            default:
+                p.skipChildren();
+                rowCoerced++;
+                return Double.NaN;
+        }
+    }
+
+    private String stringValue(JsonParser p, JsonToken t, int slot) throws IOException {
+        if (t == JsonToken.VALUE_STRING) return rows.pools[slot].get(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        if (t == JsonToken.VALUE_NULL) return null;
+        if (t.isScalarValue()) return p.getText();
+        p.skipChildren();
+        rowCoerced++;
+        return null;
+    }
+
+    private String names(JsonParser p, JsonToken t, int slot) throws IOException {
+        if (t != JsonToken.START_ARRAY) return stringValue(p, t, slot);
+        names.setLength(0);
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (e == null) throw new IOException("unterminated array");
+            if (e.isStructStart()) {
+                p.skipChildren();
+                continue;
+            }
+            if (names.length() > 0) names.append(',');
+            names.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        }
+        int len = names.length();
+        if (nameChars.length < len) nameChars = new char[len * 2];
+        names.getChars(0, len, nameChars, 0);
+        return rows.pools[slot].get(nameChars, 0, len);
+    }
+
+    private void procs(JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return;
+        }
+        int count = 0;
+        long mem = 0;
+        boolean anyMem = false;
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (e == null) throw new IOException("unterminated array");
+            if (e != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            count++;
+            String f;
+            while ((f = p.nextFieldName()) != null) {
+                JsonToken v = p.nextToken();
+                if ("mem_mib".equals(f) && v.isNumeric()) {
+                    mem += p.getLongValue();
+                    anyMem = true;
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        rows.procs(count, mem, anyMem);
+    }
+
+    /**
+     * "2026-11-28T18:01:02.123Z" read digit by digit from the parser's buffer into Tablesaw's packed form;
+     * anything else goes through {@link Units#instant}.
+     */
+    private long packedInstant(JsonParser p) throws IOException {
+        char[] c = p.getTextCharacters();
+        int o = p.getTextOffset();
+        int len = p.getTextLength();
+        if ((len == 24 || len == 20) && c[o + 4] == '-' && c[o + 7] == '-' && c[o + 10] == 'T' && c[o + 13] == ':'
+                && c[o + 16] == ':' && c[o + len - 1] == 'Z' && (len == 20 || c[o + 19] == '.')) {
+            int y = digits(c, o, 4), mo = digits(c, o + 5, 2), d = digits(c, o + 8, 2);
+            int h = digits(c, o + 11, 2), mi = digits(c, o + 14, 2), s = digits(c, o + 17, 2);
+            int ms = len == 24 ? digits(c, o + 20, 3) : 0;
+            if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60 && ms >= 0) {
+                return PackedInstant.create(PackedLocalDate.pack(y, mo, d), PackedLocalTime.of(h, mi, s, ms));
+            }
+        }
+        Instant i = Units.instant(new String(c, o, len));
+        if (i == null) {
+            rowCoerced++;
+            return MISSING_LONG;
+        }
+        return PackedInstant.pack(i);
+    }
+
+    static int digits(char[] c, int o, int count) {
+        int v = 0;
+        for (int i = 0; i < count; i++) {
+            int d = c[o + i] - '0';
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+        }
+        return v;
+    }
+}
