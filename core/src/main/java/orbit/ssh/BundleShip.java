@@ -33,9 +33,10 @@ import java.util.stream.Stream;
 
 /**
  * Pushes what the execution plane needs (job.json, inputs/, scripts/) to a remote directory, by content:
- * a file whose size and sha256 already match the remote copy is not sent. Files go as tar streams over
- * exec channels (GNU tar extracts on the host), on several connections at once for large pushes.
- * An interrupted push resumes: whole files already there match and are skipped.
+ * a file whose size and sha256 already match the remote copy is not sent. Files go over {@link ShipStream}s,
+ * one exec each carrying many sections (tars of whole files, byte ranges of large ones), two connections at
+ * once for large pushes. An interrupted push resumes: whole files already there match and are skipped, and
+ * the ranges of a large file the host confirmed are not sent again.
  */
 public final class BundleShip {
     /** The parts of a bundle the control plane owns and ships; runtime/ and artifacts/ flow the other way. */
@@ -349,8 +350,7 @@ public final class BundleShip {
             }
         }
         if (!batch.isEmpty()) units.add(new TarUnit(batch));
-        units.sort(Comparator.comparingLong(BundleShip::unitBytes).reversed()); // largest first keeps the streams evenly busy
-        java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(units);
+        Lanes queue = new Lanes(units, streams.size());
 
         AtomicLong sent = new AtomicLong();
         AtomicLong sentFiles = new AtomicLong();
@@ -362,10 +362,10 @@ public final class BundleShip {
             sent.addAndGet(n);
             report.run();
         };
-        java.util.function.Consumer<ShipStream> worker = s -> {
+        java.util.function.ObjIntConsumer<ShipStream> worker = (s, lane) -> {
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             try {
-                for (Unit u; !stop.get() && (u = queue.poll()) != null; ) {
+                for (Unit u; !stop.get() && (u = queue.next(lane)) != null; ) {
                     if (u instanceof TarUnit tu) {
                         s.tar(tu.files(), buf, counted, f -> sentFiles.incrementAndGet(), () -> {});
                     } else if (u instanceof RangeUnit ru) {
@@ -381,13 +381,15 @@ public final class BundleShip {
         ExecutorService pool = streams.size() > 1 ? Executors.newFixedThreadPool(streams.size() - 1) : null;
         try {
             List<Future<?>> others = new ArrayList<>();
-            for (ShipStream s : streams.subList(1, streams.size())) {
+            for (int i = 1; i < streams.size(); i++) {
+                ShipStream s = streams.get(i);
+                int lane = i;
                 others.add(pool.submit(() -> {
-                    worker.accept(s);
+                    worker.accept(s, lane);
                     s.close(); // every section it carried is confirmed
                 }));
             }
-            worker.accept(streams.get(0));
+            worker.accept(streams.get(0), 0);
             for (Future<?> f : others) f.get();
             ShipStream first = streams.get(0);
             for (LocalFile f : large) first.finish(f, () -> {});
@@ -422,6 +424,62 @@ public final class BundleShip {
         done.add(ru.offset());
         partial.put(ru.file().path(), new ShipState.Partial(p.size(), p.mtimeNs(), p.unit(), done));
         new ShipState(ShipState.SCHEMA, base.remote(), base.files(), partial).save(bundleDir.resolve("runtime"));
+    }
+
+    /**
+     * One lane of units per stream, so that two streams rarely write the same file or create files in the same
+     * directory at once (the host's kernel serializes both, and spinning on those locks costs CPU): the ranges of
+     * one large file stay in one lane, as do the tars, lanes balanced by an estimate of the host's work. A stream
+     * whose lane is empty takes from the far end of the fullest other lane.
+     */
+    static final class Lanes {
+        /** Creating a file costs the host about as much as receiving this many bytes. */
+        static final long FILE_COST = 256 << 10;
+        private final List<java.util.ArrayDeque<Unit>> lanes = new ArrayList<>();
+        private final long[] left;
+
+        Lanes(List<Unit> units, int n) {
+            left = new long[n];
+            for (int i = 0; i < n; i++) lanes.add(new java.util.ArrayDeque<>());
+            // groups: the ranges of each large file, and all tars
+            Map<Object, List<Unit>> groups = new java.util.LinkedHashMap<>();
+            for (Unit u : units) groups.computeIfAbsent(u instanceof RangeUnit r ? r.file().path() : TarUnit.class, k -> new ArrayList<>()).add(u);
+            List<List<Unit>> ordered = new ArrayList<>(groups.values());
+            ordered.sort(Comparator.comparingLong((List<Unit> g) -> g.stream().mapToLong(Lanes::cost).sum()).reversed());
+            List<List<Unit>> chosen = new ArrayList<>();
+            for (int i = 0; i < n; i++) chosen.add(new ArrayList<>());
+            for (List<Unit> g : ordered) {
+                int least = 0;
+                for (int i = 1; i < n; i++) if (left[i] < left[least]) least = i;
+                chosen.get(least).addAll(g);
+                left[least] += g.stream().mapToLong(Lanes::cost).sum();
+            }
+            // largest pieces first in each lane: what is left for another stream to take at the end is small
+            for (int i = 0; i < n; i++) {
+                chosen.get(i).sort(Comparator.comparingLong(BundleShip::unitBytes).reversed());
+                lanes.get(i).addAll(chosen.get(i));
+            }
+        }
+
+        static long cost(Unit u) {
+            return u instanceof TarUnit t ? unitBytes(u) + FILE_COST * t.files().size() : unitBytes(u);
+        }
+
+        synchronized Unit next(int lane) {
+            Unit u = lanes.get(lane).pollFirst();
+            if (u == null) {
+                int fullest = -1;
+                for (int i = 0; i < left.length; i++) {
+                    if (!lanes.get(i).isEmpty() && (fullest < 0 || left[i] > left[fullest])) fullest = i;
+                }
+                if (fullest < 0) return null;
+                u = lanes.get(fullest).pollLast();
+                left[fullest] -= cost(u);
+                return u;
+            }
+            left[lane] -= cost(u);
+            return u;
+        }
     }
 
     static long unitBytes(Unit u) {

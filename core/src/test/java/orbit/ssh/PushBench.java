@@ -13,9 +13,13 @@ import java.util.stream.Stream;
 /**
  * Benchmark: the first push and a no-op re-push of a 1 GiB bundle (one 800 MB file and 2000 files of
  * 100 KB) over SSH on loopback, beside `rsync -a` and `scp -r` of the same tree to the same sshd in the
- * same run. It starts its own sshd (a stand-in for a rented host) and removes everything it made.
+ * same run, and `rsync -a` once more with the cipher ORBIT's OpenSSH streams pick (rsync could use it too).
+ * Each way is timed in wall seconds and in CPU seconds of both ends. It starts its own sshd (a stand-in for
+ * a rented host) and removes everything it made.
  *
- * <p>Run: {@code mvn -q -pl core exec:java -Dexec.mainClass=orbit.ssh.PushBench [-Dexec.args="REPS STREAMS"]}
+ * <p>Run: {@code mvn -q -pl core test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=orbit.ssh.PushBench
+ * -Dexec.args="REPS [STREAMS [BIG_BYTES [SMALL_FILES [WAYS]]]]"}, WAYS a comma list of orbit, sshj, rsync, rsyncgcm, scp.
+ * {@code PUSHBENCH_CPU=1} prints each run's CPU split (this JVM, the processes it ran, the host side).
  */
 public final class PushBench {
     private PushBench() {}
