@@ -143,7 +143,7 @@ public final class BundleShip {
                 for (int i = 0; i < n; i++) open.add(ShipStream.open(bulk, i > 0, remoteDir));
                 remote = open.get(0).list();
             } else {
-                remote = listRemote("mkdir -p runtime artifacts");
+                remote = listRemote();
             }
             trace("list remote", t0);
             // ranges an interrupted push already wrote count only for the same local file and a part on the host that long
@@ -204,7 +204,8 @@ public final class BundleShip {
             }
             for (ShipStream s : open) s.close();
             partial.clear();
-            new ShipState(ShipState.SCHEMA, remoteKey, next, Map.of()).save(runtime);
+            ShipState now = new ShipState(ShipState.SCHEMA, remoteKey, next, Map.of());
+            if (!now.equals(state)) now.save(runtime); // an unchanged record is not written again (two fsyncs)
             return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, toSend.isEmpty() ? 0 : bytesActuallySent,
                     toHash.size(), links, Duration.ofNanos(System.nanoTime() - t0));
         } finally {
@@ -253,10 +254,10 @@ public final class BundleShip {
         return m;
     }
 
-    /** One exec: {@code first} (commands run in the remote directory), then size, mtime and path of every shipped file, NUL-separated. */
-    private Map<String, RemoteFile> listRemote(String first) {
+    /** One exec: makes the layout, then lists size, mtime and path of every shipped file, NUL-separated. */
+    private Map<String, RemoteFile> listRemote() {
         String d = RemoteShell.dir(remoteDir);
-        String cmd = "mkdir -p " + d + " && cd " + d + " && " + first
+        String cmd = "mkdir -p " + d + "/runtime " + d + "/artifacts && cd " + d
                 + " && { find job.json inputs scripts -type f -printf '%s %T@ %p\\0' 2>/dev/null; true; }";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
