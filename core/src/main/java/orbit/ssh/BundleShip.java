@@ -1,22 +1,16 @@
 package orbit.ssh;
 
 import orbit.OrbitException;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
@@ -39,9 +33,10 @@ import java.util.stream.Stream;
 
 /**
  * Pushes what the execution plane needs (job.json, inputs/, scripts/) to a remote directory, by content:
- * a file whose size and sha256 already match the remote copy is not sent. Files go as tar streams over
- * exec channels (GNU tar extracts on the host), on several connections at once for large pushes.
- * An interrupted push resumes: whole files already there match and are skipped.
+ * a file whose size and sha256 already match the remote copy is not sent. Files go over {@link ShipStream}s,
+ * one exec each carrying many sections (tars of whole files, byte ranges of large ones), two connections at
+ * once for large pushes. An interrupted push resumes: whole files already there match and are skipped, and
+ * the ranges of a large file the host confirmed are not sent again.
  */
 public final class BundleShip {
     /** The parts of a bundle the control plane owns and ships; runtime/ and artifacts/ flow the other way. */
@@ -132,67 +127,95 @@ public final class BundleShip {
         List<String> links = new ArrayList<>();
         List<LocalFile> local = listLocal(links);
         trace("list local", t0);
-        // the same exec makes the layout and clears leftovers of an interrupted range transfer
-        long splitAbove = chunk > 0 ? chunk : MIN_UNIT;
-        Map<String, RemoteFile> remote = listRemote("mkdir -p runtime artifacts" + prepareParts(local.stream().filter(f -> f.size() > splitAbove).toList()));
-        // ranges an interrupted push already wrote count only for the same local file and a part on the host that long
-        resume.clear();
+        // Files the last push did not leave on this host as they are now will most likely be sent. When that is a
+        // lot, the bulk connections are opened at once and the first one lists the host: the connections are
+        // made while nothing else waits for them, and no separate listing exec is needed.
+        long likely = 0;
         for (LocalFile f : local) {
-            ShipState.Partial p = state.partial().get(f.path());
-            RemoteFile part = remote.get(f.path() + PART);
-            if (p == null || p.size() != f.size() || p.mtimeNs() != f.mtimeNs() || p.unit() <= 0 || part == null) continue;
-            long reach = p.done().stream().mapToLong(off -> Math.min(f.size(), off + p.unit())).max().orElse(0);
-            if (part.size() >= reach) resume.put(f.path(), p);
-        }
-        base = state;
-        trace("list remote", t0);
-
-        List<LocalFile> toSend = new ArrayList<>();
-        List<LocalFile> toHash = new ArrayList<>();
-        Map<String, ShipState.Entry> next = new HashMap<>();
-        for (LocalFile f : local) {
-            RemoteFile r = remote.get(f.path());
             ShipState.Entry e = state.files().get(f.path());
-            if (r == null || r.size() != f.size()) {
-                toSend.add(f);
-            } else if (e != null && e.size() == f.size() && e.mtimeNs() == f.mtimeNs() && r.mtime().equals(e.remoteMtime())) {
-                next.put(f.path(), e); // both sides untouched since they were known equal
+            if (e == null || e.size() != f.size() || e.mtimeNs() != f.mtimeNs()) likely += f.size();
+        }
+        List<ShipStream> open = new ArrayList<>();
+        try {
+            Map<String, RemoteFile> remote;
+            if (bulk != null && likely >= bulkMin) {
+                int n = streamCount(likely);
+                for (int i = 0; i < n; i++) open.add(ShipStream.open(bulk, i > 0, remoteDir));
+                remote = open.get(0).list();
             } else {
-                toHash.add(f);
+                remote = listRemote();
             }
-        }
-        if (!toHash.isEmpty()) {
-            List<String> remoteSums = remoteSha256(toHash);
-            for (int i = 0; i < toHash.size(); i++) {
-                LocalFile f = toHash.get(i);
-                String sha = sha256(f.file());
-                if (sha.equals(remoteSums.get(i))) {
-                    next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), sha, remote.get(f.path()).mtime()));
-                } else {
-                    toSend.add(f);
-                }
+            trace("list remote", t0);
+            // ranges an interrupted push already wrote count only for the same local file and a part on the host that long
+            resume.clear();
+            for (LocalFile f : local) {
+                ShipState.Partial p = state.partial().get(f.path());
+                RemoteFile part = remote.get(f.path() + PART);
+                if (p == null || p.size() != f.size() || p.mtimeNs() != f.mtimeNs() || p.unit() <= 0 || part == null) continue;
+                long reach = p.done().stream().mapToLong(off -> Math.min(f.size(), off + p.unit())).max().orElse(0);
+                if (part.size() >= reach) resume.put(f.path(), p);
             }
-        }
-        long bytes = local.stream().mapToLong(LocalFile::size).sum();
-        long bytesToSend = toSend.stream().mapToLong(LocalFile::size).sum();
-        Map<String, String> sentSums = new java.util.concurrent.ConcurrentHashMap<>();
-        if (!toSend.isEmpty()) {
-            List<LocalFile> split = send(toSend, bytesToSend, sentSums, t0);
-            trace("send", t0);
-            Map<String, RemoteFile> after = listRemote("true" + finishParts(split));
-            trace("list after", t0);
-            for (LocalFile f : toSend) {
-                RemoteFile r = after.get(f.path());
+            base = state;
+
+            List<LocalFile> toSend = new ArrayList<>();
+            List<LocalFile> toHash = new ArrayList<>();
+            Map<String, ShipState.Entry> next = new HashMap<>();
+            for (LocalFile f : local) {
+                RemoteFile r = remote.get(f.path());
+                ShipState.Entry e = state.files().get(f.path());
                 if (r == null || r.size() != f.size()) {
-                    throw new OrbitException(f.path() + " did not arrive whole on " + transport.address() + ": run the push again (it resumes)");
+                    toSend.add(f);
+                } else if (e != null && e.size() == f.size() && e.mtimeNs() == f.mtimeNs() && r.mtime().equals(e.remoteMtime())) {
+                    next.put(f.path(), e); // both sides untouched since they were known equal
+                } else {
+                    toHash.add(f);
                 }
-                next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), sentSums.get(f.path()), r.mtime()));
             }
+            if (!toHash.isEmpty()) {
+                List<String> remoteSums = remoteSha256(toHash);
+                for (int i = 0; i < toHash.size(); i++) {
+                    LocalFile f = toHash.get(i);
+                    String sha = sha256(f.file());
+                    if (sha.equals(remoteSums.get(i))) {
+                        next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), sha, remote.get(f.path()).mtime()));
+                    } else {
+                        toSend.add(f);
+                    }
+                }
+            }
+            long bytes = local.stream().mapToLong(LocalFile::size).sum();
+            long bytesToSend = toSend.stream().mapToLong(LocalFile::size).sum();
+            if (!toSend.isEmpty()) {
+                if (open.isEmpty()) {
+                    // a new OpenSSH connection costs a few hundred ms: worth it only when there is a lot to carry
+                    Transport via = bulk != null && bytesToSend >= bulkMin ? bulk : transport;
+                    int n = streamCount(bytesToSend);
+                    for (int i = 0; i < n; i++) open.add(ShipStream.open(via, i > 0, remoteDir));
+                }
+                Map<String, RemoteFile> after = send(toSend, bytesToSend, open, t0);
+                trace("send", t0);
+                for (LocalFile f : toSend) {
+                    RemoteFile r = after.get(f.path());
+                    if (r == null || r.size() != f.size()) {
+                        throw new OrbitException(f.path() + " did not arrive whole on " + transport.address() + ": run the push again (it resumes)");
+                    }
+                    next.put(f.path(), new ShipState.Entry(f.size(), f.mtimeNs(), null, r.mtime()));
+                }
+            }
+            for (ShipStream s : open) s.close();
+            partial.clear();
+            ShipState now = new ShipState(ShipState.SCHEMA, remoteKey, next, Map.of());
+            if (!now.equals(state)) now.save(runtime); // an unchanged record is not written again (two fsyncs)
+            return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, toSend.isEmpty() ? 0 : bytesActuallySent,
+                    toHash.size(), links, Duration.ofNanos(System.nanoTime() - t0));
+        } finally {
+            for (ShipStream s : open) s.abandon();
         }
-        partial.clear();
-        new ShipState(ShipState.SCHEMA, remoteKey, next, Map.of()).save(runtime);
-        return new Report(remoteDir, local.size(), toSend.size(), local.size() - toSend.size(), bytes, toSend.isEmpty() ? 0 : bytesActuallySent,
-                toHash.size(), links, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Parallel connections: two keep both ends' cores busy (one stream is a pipeline of four processes); more only when asked. */
+    private int streamCount(long bytes) {
+        return streams > 0 ? streams : bytes >= (32L << 20) ? 2 : 1;
     }
 
     private static final boolean TRACE = System.getenv("ORBIT_SHIP_TRACE") != null;
@@ -231,10 +254,10 @@ public final class BundleShip {
         return m;
     }
 
-    /** One exec: {@code first} (commands run in the remote directory), then size, mtime and path of every shipped file, NUL-separated. */
-    private Map<String, RemoteFile> listRemote(String first) {
+    /** One exec: makes the layout, then lists size, mtime and path of every shipped file, NUL-separated. */
+    private Map<String, RemoteFile> listRemote() {
         String d = RemoteShell.dir(remoteDir);
-        String cmd = "mkdir -p " + d + " && cd " + d + " && " + first
+        String cmd = "mkdir -p " + d + "/runtime " + d + "/artifacts && cd " + d
                 + " && { find job.json inputs scripts -type f -printf '%s %T@ %p\\0' 2>/dev/null; true; }";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -272,7 +295,7 @@ public final class BundleShip {
         return sums;
     }
 
-    /** Large files are cut into ranges of this size so several connections can carry one file. */
+    /** Large files are cut into ranges of this size so several connections can carry one file, and a stopped push resumes after the last confirmed one. */
     static final long CHUNK = 64L << 20;
     private long chunk = 0;
     private Transport bulk;
@@ -283,33 +306,38 @@ public final class BundleShip {
     private long bytesActuallySent;
     static final String PART = ".orbit-part";
 
-    /** One piece of work for one connection: a tar of whole files, or one byte range of a large file. */
+    /** One section of a stream: a tar of whole files, or one byte range of a large file. */
     sealed interface Unit permits TarUnit, RangeUnit {}
 
     record TarUnit(List<LocalFile> files) implements Unit {}
 
     record RangeUnit(LocalFile file, long offset, long length) implements Unit {}
 
-    static final long MIN_UNIT = 8L << 20;
     static final long BULK_MIN = 64L << 20;
 
-    /** Sends the files; returns those sent as ranges (they still need {@link #finishParts}). */
-    private List<LocalFile> send(List<LocalFile> files, long bytesToSend, Map<String, String> sums, long t0) {
-        int n = streams > 0 ? streams : bytesToSend >= (256L << 20) ? 4 : bytesToSend >= (32L << 20) ? 2 : 1;
-        // about one unit per connection (each exec, and each OpenSSH connection, has a fixed cost), at most CHUNK
-        // when few connections carry a lot, so a resumed push and the progress display stay fine-grained
-        long chunk = this.chunk > 0 ? this.chunk : Math.max(MIN_UNIT, Math.min(4 * CHUNK, (bytesToSend + n - 1) / n));
+    /**
+     * Sends the files over the open streams, each taking the next unit from one queue; when all are through, the
+     * first stream gives the assembled large files their names and lists the host. Returns that listing.
+     */
+    private Map<String, RemoteFile> send(List<LocalFile> files, long bytesToSend, List<ShipStream> streams, long t0) {
+        long chunk = this.chunk > 0 ? this.chunk : CHUNK;
         List<LocalFile> large = files.stream().filter(f -> f.size() > chunk || resume.containsKey(f.path())).toList();
-        List<LocalFile> whole = files.stream().filter(f -> !large.contains(f)).toList();
-        java.util.concurrent.ConcurrentLinkedQueue<Unit> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Set<LocalFile> largeSet = new java.util.HashSet<>(large);
+        List<LocalFile> whole = files.stream().filter(f -> !largeSet.contains(f)).toList();
+        List<Unit> units = new ArrayList<>();
+        Map<String, AtomicLong> rangesLeft = new HashMap<>();
         for (LocalFile f : large) {
             ShipState.Partial p = resume.get(f.path());
             long unit = p != null ? p.unit() : chunk;
-            java.util.Set<Long> done = p != null ? new java.util.HashSet<>(p.done()) : java.util.Set.of();
+            Set<Long> done = p != null ? new java.util.HashSet<>(p.done()) : Set.of();
             partial.put(f.path(), new ShipState.Partial(f.size(), f.mtimeNs(), unit, new ArrayList<>(done)));
+            AtomicLong left = new AtomicLong();
             for (long off = 0; off < f.size(); off += unit) {
-                if (!done.contains(off)) queue.add(new RangeUnit(f, off, Math.min(unit, f.size() - off)));
+                if (done.contains(off)) continue;
+                units.add(new RangeUnit(f, off, Math.min(unit, f.size() - off)));
+                left.incrementAndGet();
             }
+            rangesLeft.put(f.path(), left);
         }
         List<LocalFile> batch = new ArrayList<>();
         long batchBytes = 0;
@@ -317,68 +345,77 @@ public final class BundleShip {
             batch.add(f);
             batchBytes += f.size() + 512;
             if (batchBytes >= chunk) {
-                queue.add(new TarUnit(batch));
+                units.add(new TarUnit(batch));
                 batch = new ArrayList<>();
                 batchBytes = 0;
             }
         }
-        if (!batch.isEmpty()) queue.add(new TarUnit(batch));
-        List<Unit> ordered = new ArrayList<>(queue);
-        ordered.sort(Comparator.comparingLong(BundleShip::unitBytes).reversed()); // largest first keeps connections evenly busy
-        queue.clear();
-        queue.addAll(ordered);
-        n = Math.max(1, Math.min(n, queue.size()));
+        if (!batch.isEmpty()) units.add(new TarUnit(batch));
+        Lanes queue = new Lanes(units, streams.size());
 
         AtomicLong sent = new AtomicLong();
         AtomicLong sentFiles = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         // called after every buffer written (about one per MiB); displays throttle themselves
         Runnable report = () -> progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(),
                 Duration.ofNanos(System.nanoTime() - t0)));
-        Map<String, AtomicLong> rangesLeft = new HashMap<>();
-        for (LocalFile f : large) rangesLeft.put(f.path(), new AtomicLong((f.size() + chunk - 1) / chunk));
-        java.util.function.Consumer<Transport> worker = t -> {
-            for (Unit u; (u = queue.poll()) != null; ) {
-                if (u instanceof TarUnit tu) {
-                    sendTar(t, tu.files(), sums, sent, sentFiles, report);
-                } else if (u instanceof RangeUnit ru) {
-                    sendRange(t, ru, sent, report);
-                    rangeDone(ru);
-                    if (rangesLeft.get(ru.file().path()).decrementAndGet() == 0) sentFiles.incrementAndGet();
+        TarStream.Sent counted = n -> {
+            sent.addAndGet(n);
+            report.run();
+        };
+        java.util.function.ObjIntConsumer<ShipStream> worker = (s, lane) -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            try {
+                for (Unit u; !stop.get() && (u = queue.next(lane)) != null; ) {
+                    if (u instanceof TarUnit tu) {
+                        s.tar(tu.files(), buf, counted, f -> sentFiles.incrementAndGet(), () -> {});
+                    } else if (u instanceof RangeUnit ru) {
+                        s.range(ru.file(), ru.offset(), ru.length(), buf, counted, () -> rangeDone(ru));
+                        if (rangesLeft.get(ru.file().path()).decrementAndGet() == 0) sentFiles.incrementAndGet();
+                    }
                 }
+            } catch (RuntimeException e) {
+                stop.set(true);
+                throw e;
             }
         };
-        // a new OpenSSH connection costs a few hundred ms: worth it only when there is a lot to carry
-        Transport main = bulk != null && bytesToSend >= bulkMin ? bulk : transport;
-        if (n == 1) {
-            worker.accept(main);
-        } else {
-            ExecutorService pool = Executors.newFixedThreadPool(n);
-            List<Transport> extra = java.util.Collections.synchronizedList(new ArrayList<>());
-            try {
-                List<Future<?>> futures = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    boolean first = i == 0;
-                    futures.add(pool.submit(() -> {
-                        Transport t = first ? main : main.another();
-                        if (!first && t != main) extra.add(t);
-                        worker.accept(t);
-                    }));
+        ExecutorService pool = streams.size() > 1 ? Executors.newFixedThreadPool(streams.size() - 1) : null;
+        try {
+            List<Future<?>> others = new ArrayList<>();
+            for (int i = 1; i < streams.size(); i++) {
+                ShipStream s = streams.get(i);
+                int lane = i;
+                others.add(pool.submit(() -> {
+                    worker.accept(s, lane);
+                    s.close(); // every section it carried is confirmed
+                }));
+            }
+            worker.accept(streams.get(0), 0);
+            for (Future<?> f : others) f.get();
+            ShipStream first = streams.get(0);
+            for (LocalFile f : large) first.finish(f, () -> {});
+            Map<String, RemoteFile> after = first.list();
+            progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(System.nanoTime() - t0)));
+            bytesActuallySent = sent.get();
+            return after;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrbitException("push interrupted: run it again, it resumes");
+        } finally {
+            stop.set(true);
+            if (pool != null) {
+                pool.shutdown();
+                try {
+                    // the other streams end their current section and close before anything is reported
+                    pool.awaitTermination(1, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                for (Future<?> f : futures) f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new OrbitException("push interrupted: run it again, it resumes");
-            } finally {
-                pool.shutdownNow();
-                extra.forEach(Transport::close);
             }
         }
-        progress.accept(new Progress(sent.get(), bytesToSend, (int) sentFiles.get(), files.size(), Duration.ofNanos(System.nanoTime() - t0)));
-        bytesActuallySent = sent.get();
-        return large;
     }
 
     /** Records a range the host confirmed, at once, so a push that stops later resumes after it. */
@@ -390,106 +427,65 @@ public final class BundleShip {
         new ShipState(ShipState.SCHEMA, base.remote(), base.files(), partial).save(bundleDir.resolve("runtime"));
     }
 
+    /**
+     * One lane of units per stream, so that two streams rarely write the same file or create files in the same
+     * directory at once (the host's kernel serializes both, and spinning on those locks costs CPU): the ranges of
+     * one large file stay in one lane, as do the tars, lanes balanced by an estimate of the host's work. A stream
+     * whose lane is empty takes from the far end of the fullest other lane.
+     */
+    static final class Lanes {
+        /** Creating a file costs the host about as much as receiving this many bytes. */
+        static final long FILE_COST = 256 << 10;
+        private final List<java.util.ArrayDeque<Unit>> lanes = new ArrayList<>();
+        private final long[] left;
+
+        Lanes(List<Unit> units, int n) {
+            left = new long[n];
+            for (int i = 0; i < n; i++) lanes.add(new java.util.ArrayDeque<>());
+            // groups: the ranges of each large file, and all tars
+            Map<Object, List<Unit>> groups = new java.util.LinkedHashMap<>();
+            for (Unit u : units) groups.computeIfAbsent(u instanceof RangeUnit r ? r.file().path() : TarUnit.class, k -> new ArrayList<>()).add(u);
+            List<List<Unit>> ordered = new ArrayList<>(groups.values());
+            ordered.sort(Comparator.comparingLong((List<Unit> g) -> g.stream().mapToLong(Lanes::cost).sum()).reversed());
+            List<List<Unit>> chosen = new ArrayList<>();
+            for (int i = 0; i < n; i++) chosen.add(new ArrayList<>());
+            for (List<Unit> g : ordered) {
+                int least = 0;
+                for (int i = 1; i < n; i++) if (left[i] < left[least]) least = i;
+                chosen.get(least).addAll(g);
+                left[least] += g.stream().mapToLong(Lanes::cost).sum();
+            }
+            // largest pieces first in each lane: what is left for another stream to take at the end is small
+            for (int i = 0; i < n; i++) {
+                chosen.get(i).sort(Comparator.comparingLong(BundleShip::unitBytes).reversed());
+                lanes.get(i).addAll(chosen.get(i));
+            }
+        }
+
+        static long cost(Unit u) {
+            return u instanceof TarUnit t ? unitBytes(u) + FILE_COST * t.files().size() : unitBytes(u);
+        }
+
+        synchronized Unit next(int lane) {
+            Unit u = lanes.get(lane).pollFirst();
+            if (u == null) {
+                int fullest = -1;
+                for (int i = 0; i < left.length; i++) {
+                    if (!lanes.get(i).isEmpty() && (fullest < 0 || left[i] > left[fullest])) fullest = i;
+                }
+                if (fullest < 0) return null;
+                u = lanes.get(fullest).pollLast();
+                left[fullest] -= cost(u);
+                return u;
+            }
+            left[lane] -= cost(u);
+            return u;
+        }
+    }
+
     static long unitBytes(Unit u) {
         if (u instanceof RangeUnit r) return r.length();
         return ((TarUnit) u).files().stream().mapToLong(f -> f.size() + 512).sum();
-    }
-
-    /**
-     * Ranges land in PATH.orbit-part, so a half-sent file never carries the real name. A part left by an
-     * interrupted push stays: unconfirmed ranges are all written again and truncate drops any longer tail.
-     */
-    private static String prepareParts(List<LocalFile> large) {
-        StringBuilder cmd = new StringBuilder();
-        for (LocalFile f : large) {
-            String part = RemoteShell.quote(f.path() + PART);
-            cmd.append(" && mkdir -p -- \"$(dirname -- ").append(part).append(")\"");
-        }
-        return cmd.toString();
-    }
-
-    /** Gives each assembled file its size, mode and mtime, then its real name. */
-    private static String finishParts(List<LocalFile> large) {
-        StringBuilder cmd = new StringBuilder();
-        for (LocalFile f : large) {
-            String part = RemoteShell.quote(f.path() + PART);
-            long sec = Math.floorDiv(f.mtimeNs(), 1_000_000_000L);
-            long ns = Math.floorMod(f.mtimeNs(), 1_000_000_000L);
-            cmd.append(" && truncate -s ").append(f.size()).append(" -- ").append(part)
-                    .append(" && chmod ").append(Integer.toOctalString(f.mode())).append(" -- ").append(part)
-                    .append(" && touch -d ").append(String.format("@%d.%09d", sec, ns)).append(" -- ").append(part)
-                    .append(" && mv -f -- ").append(part).append(' ').append(RemoteShell.quote(f.path()));
-        }
-        return cmd.toString();
-    }
-
-    private void sendRange(Transport t, RangeUnit u, AtomicLong sent, Runnable report) {
-        String cmd = "cd " + RemoteShell.dir(remoteDir) + " && dd of=" + RemoteShell.quote(u.file().path() + PART)
-                + " bs=1M seek=" + u.offset() + " oflag=seek_bytes conv=notrunc status=none";
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = t.exec(cmd, stdin -> {
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-            try (FileChannel ch = FileChannel.open(u.file().file(), StandardOpenOption.READ)) {
-                long pos = u.offset();
-                long end = u.offset() + u.length();
-                while (pos < end) {
-                    buf.clear();
-                    if (end - pos < buf.capacity()) buf.limit((int) (end - pos));
-                    int n = ch.read(buf, pos);
-                    if (n < 0) throw new OrbitException(u.file().path() + " shrank while it was being shipped: run the push again");
-                    stdin.write(buf.array(), 0, n);
-                    pos += n;
-                    sent.addAndGet(n);
-                    report.run();
-                }
-            }
-        }, null, err, Duration.ofHours(12));
-        if (rc != 0) {
-            throw new OrbitException("writing " + u.file().path() + " on " + t.address() + " failed (" + err.toString(StandardCharsets.UTF_8).strip()
-                    + "): check free disk space on the host and run the push again (it resumes)");
-        }
-    }
-
-    private void sendTar(Transport t, List<LocalFile> files, Map<String, String> sums, AtomicLong sent, AtomicLong sentFiles, Runnable report) {
-        String cmd = "cd " + RemoteShell.dir(remoteDir) + " && tar -xf - --no-same-owner";
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = t.exec(cmd, stdin -> writeTar(stdin, files, sums, sent, sentFiles, report), null, err, Duration.ofHours(12));
-        if (rc != 0) {
-            throw new OrbitException("tar on " + t.address() + " failed (" + err.toString(StandardCharsets.UTF_8).strip()
-                    + "): check free disk space on the host and run the push again (it resumes)");
-        }
-    }
-
-    private static void writeTar(OutputStream stdin, List<LocalFile> files, Map<String, String> sums, AtomicLong sent, AtomicLong sentFiles, Runnable report) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(stdin, 1 << 20), 512 * 64)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            tar.setAddPaxHeadersForNonAsciiNames(true);
-            for (LocalFile f : files) {
-                TarArchiveEntry e = new TarArchiveEntry(f.path());
-                e.setSize(f.size());
-                e.setMode(f.mode());
-                e.setModTime(java.nio.file.attribute.FileTime.from(f.mtimeNs(), TimeUnit.NANOSECONDS));
-                tar.putArchiveEntry(e);
-                long left = f.size();
-                try (FileChannel ch = FileChannel.open(f.file(), StandardOpenOption.READ)) {
-                    while (left > 0) {
-                        buf.clear();
-                        if (left < buf.capacity()) buf.limit((int) left);
-                        int n = ch.read(buf);
-                        if (n < 0) throw new OrbitException(f.path() + " shrank while it was being shipped: run the push again");
-                        tar.write(buf.array(), 0, n);
-                        left -= n;
-                        sent.addAndGet(n);
-                        report.run();
-                    }
-                }
-                tar.closeArchiveEntry();
-                sentFiles.incrementAndGet();
-            }
-            tar.finish();
-        }
     }
 
     static MessageDigest newSha256() {

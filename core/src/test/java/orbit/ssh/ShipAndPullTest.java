@@ -224,6 +224,41 @@ class ShipAndPullTest {
     }
 
     @Test
+    void longNonAsciiAndNewlineNamesArriveIntact(@TempDir Path tmp) throws Exception {
+        Path b = bundle(tmp);
+        List<String> names = List.of("inputs/" + "n".repeat(150) + ".txt", "inputs/données/été.txt", "inputs/two\nlines.txt",
+                "inputs/" + "d".repeat(120) + "/" + "e".repeat(120) + ".bin");
+        for (String n : names) {
+            Files.createDirectories(b.resolve(n).getParent());
+            Files.writeString(b.resolve(n), "content of " + n);
+        }
+        String remote = tmp.resolve("remote").toString();
+        BundleShip.Report r = ship(b, remote).push();
+        assertEquals(r.files(), r.filesSent(), r.toString());
+        for (String n : names) assertEquals(BundleShip.sha256(b.resolve(n)), remoteSha(remote, n), n);
+        assertEquals(0, ship(b, remote).push().filesSent(), "the listing reads the same names back");
+    }
+
+    @Test
+    void manySmallFilesInManyDirectoriesOverFourStreamsAllLand(@TempDir Path tmp) throws Exception {
+        Path b = bundle(tmp);
+        byte[] x = new byte[3000];
+        new Random(7).nextBytes(x);
+        // file i goes to directory i % 40: every small tar touches many directories the others touch too
+        for (int i = 0; i < 400; i++) {
+            Path f = b.resolve("inputs/many/d" + (i % 40) + "/sub/m" + i);
+            Files.createDirectories(f.getParent());
+            Files.write(f, x);
+        }
+        String remote = tmp.resolve("remote").toString();
+        // many small tars on four connections at once; each makes the directories it needs first
+        BundleShip.Report r = new BundleShip(t, b, remote).chunk(12 << 10).streams(4).push();
+        assertEquals(r.files(), r.filesSent(), r.toString());
+        assertEquals("400", t.run("find " + RemoteShell.quote(remote + "/inputs/many") + " -type f | wc -l", Duration.ofSeconds(10)).stdout().strip());
+        assertEquals(BundleShip.sha256(b.resolve("inputs/big.bin")), remoteSha(remote, "inputs/big.bin"));
+    }
+
+    @Test
     void progressIsReported(@TempDir Path tmp) throws Exception {
         Path b = bundle(tmp);
         List<BundleShip.Progress> seen = new ArrayList<>();
