@@ -4,14 +4,11 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.instant.PackedInstant;
 
 import java.io.IOException;
 import java.io.StringWriter;
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDate;
-
-import static orbit.artifacts.JacksonAuditLine.digits;
 
 /** The event lines of one piece of an audit (lines with an {@code event} key), as rows of the events table. */
 final class AuditEvents {
@@ -57,20 +54,10 @@ final class AuditEvents {
         return null;
     }
 
-    /** "2026-11-28T18:01:02.123Z" (or without millis) as an Instant without a DateTimeFormatter; null for any other shape. */
+    /** The common form through {@link IsoZ} (no DateTimeFormatter); null for any other shape. */
     private static Instant isoZ(char[] c, int o, int len) {
-        if (!((len == 24 || len == 20) && c[o + 4] == '-' && c[o + 7] == '-' && c[o + 10] == 'T' && c[o + 13] == ':'
-                && c[o + 16] == ':' && c[o + len - 1] == 'Z' && (len == 20 || c[o + 19] == '.'))) return null;
-        int y = digits(c, o, 4), mo = digits(c, o + 5, 2), d = digits(c, o + 8, 2);
-        int h = digits(c, o + 11, 2), mi = digits(c, o + 14, 2), s = digits(c, o + 17, 2);
-        int ms = len == 24 ? digits(c, o + 20, 3) : 0;
-        if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h >= 24 || mi < 0 || mi >= 60 || s < 0 || s >= 60 || ms < 0) return null;
-        try {
-            long day = LocalDate.of(y, mo, d).toEpochDay();
-            return Instant.ofEpochSecond(day * 86400 + h * 3600L + mi * 60L + s, ms * 1_000_000L);
-        } catch (DateTimeException e) {
-            return null; // 2026-02-30
-        }
+        long packed = IsoZ.packed(c, o, len, new byte[24]);
+        return packed == IsoZ.NONE ? null : PackedInstant.asInstant(packed);
     }
 
     /** The value under the parser as what {@link TableBuilder} takes; objects and arrays as compact JSON text. */

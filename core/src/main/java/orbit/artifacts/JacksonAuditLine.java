@@ -2,9 +2,7 @@ package orbit.artifacts;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import tech.tablesaw.columns.dates.PackedLocalDate;
 import tech.tablesaw.columns.instant.PackedInstant;
-import tech.tablesaw.columns.times.PackedLocalTime;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -36,6 +34,7 @@ final class JacksonAuditLine {
     private final int[] seenIds = new int[64];
     private final StringBuilder names = new StringBuilder();
     private char[] nameChars = new char[64];
+    private final byte[] scratch = new byte[24];
 
     /** Writes into {@code rows}; adds keys not in the schema to {@code unknownKeys}, up to 20. */
     JacksonAuditLine(AuditColumns rows, Set<String> unknownKeys) {
@@ -218,38 +217,18 @@ final class JacksonAuditLine {
         rows.procs(count, mem, anyMem);
     }
 
-    /**
-     * "2026-11-28T18:01:02.123Z" read digit by digit from the parser's buffer into Tablesaw's packed form;
-     * anything else goes through {@link Units#instant}.
-     */
+    /** The timestamp in Tablesaw's packed form: the common form through {@link IsoZ}, anything else through {@link Units#instant}. */
     private long packedInstant(JsonParser p) throws IOException {
         char[] c = p.getTextCharacters();
         int o = p.getTextOffset();
         int len = p.getTextLength();
-        if ((len == 24 || len == 20) && c[o + 4] == '-' && c[o + 7] == '-' && c[o + 10] == 'T' && c[o + 13] == ':'
-                && c[o + 16] == ':' && c[o + len - 1] == 'Z' && (len == 20 || c[o + 19] == '.')) {
-            int y = digits(c, o, 4), mo = digits(c, o + 5, 2), d = digits(c, o + 8, 2);
-            int h = digits(c, o + 11, 2), mi = digits(c, o + 14, 2), s = digits(c, o + 17, 2);
-            int ms = len == 24 ? digits(c, o + 20, 3) : 0;
-            if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60 && ms >= 0) {
-                return PackedInstant.create(PackedLocalDate.pack(y, mo, d), PackedLocalTime.of(h, mi, s, ms));
-            }
-        }
+        long v = IsoZ.packed(c, o, len, scratch);
+        if (v != IsoZ.NONE) return v;
         Instant i = Units.instant(new String(c, o, len));
         if (i == null) {
             rowCoerced++;
             return MISSING_LONG;
         }
         return PackedInstant.pack(i);
-    }
-
-    static int digits(char[] c, int o, int count) {
-        int v = 0;
-        for (int i = 0; i < count; i++) {
-            int d = c[o + i] - '0';
-            if (d < 0 || d > 9) return -1;
-            v = v * 10 + d;
-        }
-        return v;
     }
 }

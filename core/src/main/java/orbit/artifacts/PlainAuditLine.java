@@ -1,8 +1,5 @@
 package orbit.artifacts;
 
-import tech.tablesaw.columns.dates.PackedLocalDate;
-import tech.tablesaw.columns.instant.PackedInstant;
-import tech.tablesaw.columns.times.PackedLocalTime;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -372,32 +369,14 @@ final class PlainAuditLine {
         rows.procs(count, mem, anyMem);
     }
 
-    /** "2026-11-28T18:01:02.123Z" (or without millis) in Tablesaw's packed form, as {@link JacksonAuditLine#packedInstant} reads it. */
+    /** The timestamp in Tablesaw's packed form, as {@link JacksonAuditLine#packedInstant} reads it. */
     private long plainInstant(byte[] b) throws NotPlain {
         if (b[at] != '"') throw NOT_PLAIN;
         int o = at + 1;
         int e = plainStringEnd(b, o);
         at = e + 1;
-        int len = e - o;
-        if ((len == 24 || len == 20) && b[o + 4] == '-' && b[o + 7] == '-' && b[o + 10] == 'T' && b[o + 13] == ':'
-                && b[o + 16] == ':' && b[o + len - 1] == 'Z' && (len == 20 || b[o + 19] == '.')) {
-            int y = digits(b, o, 4), mo = digits(b, o + 5, 2), d = digits(b, o + 8, 2);
-            int h = digits(b, o + 11, 2), mi = digits(b, o + 14, 2), s = digits(b, o + 17, 2);
-            int ms = len == 24 ? digits(b, o + 20, 3) : 0;
-            if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60 && ms >= 0) {
-                return PackedInstant.create(PackedLocalDate.pack(y, mo, d), PackedLocalTime.of(h, mi, s, ms));
-            }
-        }
-        throw NOT_PLAIN; // another form: Units.instant on Jackson's way
-    }
-
-    private static int digits(byte[] c, int o, int count) {
-        int v = 0;
-        for (int i = 0; i < count; i++) {
-            int d = c[o + i] - '0';
-            if (d < 0 || d > 9) return -1;
-            v = v * 10 + d;
-        }
+        long v = IsoZ.packed(b, o, e - o);
+        if (v == IsoZ.NONE) throw NOT_PLAIN; // another form: Units.instant on Jackson's way
         return v;
     }
 }

@@ -198,7 +198,7 @@ class AuditLoaderTest {
                 "[{\"pid\":1,\"mem_mib\":2}]", "[{\"mem_mib\":null},{}]", "[{\"pid\":\"x\",\"mem_mib\":3.5}]", "[{\"mem_mib\":\"4\"}]",
                 "[ { \"pid\" : 1 , \"mem_mib\" : 2 } , { \"mem_mib\" : 5 } ]", "[7]", "[[]]", "{\"a\":1}",
                 "\"2026-11-28T18:01:02.123Z\"", "\"2026-11-28T18:01:02Z\"", "\"2026-11-28T18:01:02.123+00:00\"",
-                "\"2026-13-28T18:01:02.123Z\"", "\"2026-11-28 18:01:02\"", "\"1764352862\"", "1764352862123"};
+                "\"2026-13-28T18:01:02.123Z\"", "\"2026-02-30T18:01:02.123Z\"", "\"2024-02-29T18:01:02.123Z\"", "\"2026-11-28 18:01:02\"", "\"1764352862\"", "1764352862123"};
         String[] keys = {"ts", "gpu", "util_gpu", "mem_used_mib", "power_w", "energy_j", "throttle_reasons", "throttle_reason_names",
                 "procs", "host", "uuid", "pstate", "name", "source"};
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
@@ -224,6 +224,21 @@ class AuditLoaderTest {
         assertTrue(jackson.samples().rowCount() > 500 && jackson.report().corruptLines() > 20, jackson.report().summary());
         assertSame(jackson, plain, "plain lines");
         assertSame(jackson, AuditLoader.load(f, 5, true), "plain lines in pieces");
+    }
+
+    @Test
+    void aDateThatDoesNotExistIsMissingNotAnotherDay() throws Exception {
+        Path f = dir.resolve("dates.jsonl");
+        Files.writeString(f, String.join("\n",
+                sample("2026-02-30T18:01:02.123Z", 0, 1),
+                sample("2024-02-29T18:01:02.123Z", 0, 2),
+                sample("2026-04-31T00:00:00Z", 0, 3)) + "\n");
+        for (boolean plainLines : new boolean[] {true, false}) {
+            Table t = AuditLoader.load(f, 1, plainLines).samples();
+            assertTrue(t.instantColumn("ts").isMissing(0), "February 30th");
+            assertEquals(Instant.parse("2024-02-29T18:01:02.123Z"), t.instantColumn("ts").get(1));
+            assertTrue(t.instantColumn("ts").isMissing(2), "April 31st");
+        }
     }
 
     @Test
