@@ -205,20 +205,26 @@ final class PlainAuditLine {
         boolean neg = b[at] == '-';
         if (neg) at++;
         int s = at;
-        long v = 0;
+        long v = integerDigits(b);
+        byte c = b[at];
+        if (at - s > 18 || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')) throw NOT_PLAIN;
+        return neg ? -v : v;
+    }
+
+    /** A JSON number's integer part: "0" or a run of digits not starting with 0 (callers bound its length). */
+    private long integerDigits(byte[] b) throws NotPlain {
         int d = b[at] - '0';
         if (d < 0 || d > 9) throw NOT_PLAIN;
         if (d == 0) {
             at++;
-        } else {
-            while ((d = b[at] - '0') >= 0 && d <= 9) {
-                v = v * 10 + d;
-                at++;
-            }
+            return 0;
         }
-        byte c = b[at];
-        if (at - s > 18 || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')) throw NOT_PLAIN;
-        return neg ? -v : v;
+        long v = 0;
+        while ((d = b[at] - '0') >= 0 && d <= 9) {
+            v = v * 10 + d;
+            at++;
+        }
+        return v;
     }
 
     /**
@@ -230,17 +236,8 @@ final class PlainAuditLine {
         boolean neg = b[at] == '-';
         if (neg) at++;
         int s = at;
-        long m = 0;
-        int d = b[at] - '0';
-        if (d < 0 || d > 9) throw NOT_PLAIN;
-        if (d == 0) {
-            at++;
-        } else {
-            while ((d = b[at] - '0') >= 0 && d <= 9) {
-                m = m * 10 + d;
-                at++;
-            }
-        }
+        long m = integerDigits(b);
+        int d;
         int digits = at - s;
         int scale = 0;
         if (b[at] == '.') {
