@@ -184,18 +184,7 @@ final class AuditColumns {
         th = null;
         tNumbers = System.nanoTime();
         buildStringColumns();
-        if (helper != null) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    helper.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        if (helper != null) AuditLoader.uninterruptibly(helper::join);
         if (stringsFailed != null) throw stringsFailed;
         for (int i = 0; i < STRING_COLUMNS.length; i++) cols.put(STRING_COLUMNS[i], stringsPending[i]);
         tStrings = System.nanoTime();

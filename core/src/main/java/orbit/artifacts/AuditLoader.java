@@ -102,10 +102,22 @@ public final class AuditLoader {
     }
 
     static void awaitTablesaw() {
+        uninterruptibly(TABLESAW_READY::await);
+    }
+
+    interface Wait {
+        void await() throws InterruptedException;
+    }
+
+    /**
+     * Waits for work that holds this load's state (the file channel, the row arrays) even when interrupted: giving
+     * up would leave it running on that state. The interrupt is passed on once the wait is over.
+     */
+    static void uninterruptibly(Wait wait) {
         boolean interrupted = false;
         while (true) {
             try {
-                TABLESAW_READY.await();
+                wait.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -191,18 +203,7 @@ public final class AuditLoader {
                 threads[i].start();
             }
             pieces[0].read(new Slice(ch, 0, k == 1 ? Long.MAX_VALUE : at[1]), 0);
-            boolean interrupted = false;
-            for (int i = 1; i < k; i++) {
-                while (true) {
-                    try {
-                        threads[i].join();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true; // the parts hold the channel: wait for them, then pass the interrupt on
-                    }
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
+            for (int i = 1; i < k; i++) uninterruptibly(threads[i]::join);
             for (Throwable e : failed) {
                 if (e instanceof RuntimeException r) throw r;
                 if (e instanceof Error r) throw r;
