@@ -40,10 +40,11 @@ public record JobSpec(
     public static final class Builder {
         private final String name;
         private final List<String> argv;
-        private int gpus;
+        private Integer gpus;
         private String gpuType;
         private int nodes = 1;
         private Integer gpusPerNode;
+        private Integer tasksPerNode;
         private Integer cpus;
         private String memory;
         private String disk;
@@ -61,10 +62,11 @@ public record JobSpec(
             this.argv = argv == null ? List.of() : List.copyOf(argv);
         }
 
-        public Builder gpus(int n) { this.gpus = n; return this; }
+        public Builder gpus(Integer n) { this.gpus = n; return this; }
         public Builder gpuType(String t) { this.gpuType = t; return this; }
         public Builder nodes(int n) { this.nodes = n; return this; }
         public Builder gpusPerNode(Integer n) { this.gpusPerNode = n; return this; }
+        public Builder tasksPerNode(Integer n) { this.tasksPerNode = n; return this; }
         public Builder cpus(Integer n) { this.cpus = n; return this; }
         public Builder memory(String m) { this.memory = m; return this; }
         public Builder disk(String d) { this.disk = d; return this; }
@@ -75,30 +77,57 @@ public record JobSpec(
         public Builder python(String p) { this.python = p; return this; }
         public Builder criticalDep(String module) { this.criticalDeps.add(module); return this; }
         public Builder fork(String module, String pathUnderInputs) { this.fork = new Fork(module, pathUnderInputs); return this; }
-        public Builder upstream(String name, String source, String commit) { this.upstream.add(new UpstreamPin(name, source, commit)); return this; }
+        public Builder upstream(String name, String source, String commit) { return upstream(name, source, commit, null); }
+
+        /**
+         * An upstream pin; the commit is trimmed and lower-cased first (as `git log` users paste it), then checked
+         * strictly as 40 hex characters when the bundle is created. {@code command} is how the job calls it, or null.
+         */
+        public Builder upstream(String name, String source, String commit, List<String> command) {
+            String c = commit == null ? null : commit.strip().toLowerCase(java.util.Locale.ROOT);
+            this.upstream.add(new UpstreamPin(name, source, c, command));
+            return this;
+        }
 
         public JobSpec build() {
+            // GPUs in all follow from nodes × GPUs per node when only the latter is given
+            int allGpus = gpus != null ? gpus
+                    : gpusPerNode == null ? 0 : (int) Math.min(Integer.MAX_VALUE, (long) nodes * Math.max(0, gpusPerNode));
             return new JobSpec(SCHEMA, name,
-                    new Resources(gpus, gpuType, nodes, gpusPerNode, cpus, memory, disk, maxRuntime),
+                    new Resources(allGpus, gpuType, nodes, gpusPerNode, tasksPerNode, cpus, memory, disk, maxRuntime),
                     new Entrypoint(argv, workdir, env, secretEnv),
                     python, criticalDeps, fork, upstream,
                     java.time.Instant.now().toString(), orbit.Orbit.version());
         }
     }
 
-    /** What the job asks of the machine. Sizes and durations stay as the user wrote them ("64G", "2h"). */
-    @JsonPropertyOrder({"gpus", "gpu_type", "nodes", "gpus_per_node", "cpus", "memory", "disk", "max_runtime"})
+    /**
+     * What the job asks of the machine. Sizes and durations stay as the user wrote them ("64G", "2h").
+     * tasks_per_node is how many copies of the entrypoint each node runs (default 1).
+     */
+    @JsonPropertyOrder({"gpus", "gpu_type", "nodes", "gpus_per_node", "tasks_per_node", "cpus", "memory", "disk", "max_runtime"})
     public record Resources(
             @JsonProperty("gpus") int gpus,
             @JsonProperty("gpu_type") String gpuType,
             @JsonProperty("nodes") int nodes,
             @JsonProperty("gpus_per_node") Integer gpusPerNode,
+            @JsonProperty("tasks_per_node") Integer tasksPerNode,
             @JsonProperty("cpus") Integer cpus,
             @JsonProperty("memory") String memory,
             @JsonProperty("disk") String disk,
             @JsonProperty("max_runtime") String maxRuntime) {
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Resources {
+            tasksPerNode = tasksPerNode == null ? 1 : tasksPerNode;
+        }
+
+        /** Without tasks_per_node: one task per node. */
+        public Resources(int gpus, String gpuType, int nodes, Integer gpusPerNode, Integer cpus, String memory, String disk, String maxRuntime) {
+            this(gpus, gpuType, nodes, gpusPerNode, null, cpus, memory, disk, maxRuntime);
+        }
+
         public static Resources none() {
-            return new Resources(0, null, 1, null, null, null, null, null);
+            return new Resources(0, null, 1, null, null, null, null, null, null);
         }
     }
 
@@ -123,6 +152,23 @@ public record JobSpec(
     /** A fork of a critical dependency staged under inputs/ (path relative to inputs/), with its FORK_MANIFEST.json. */
     public record Fork(@JsonProperty("module") String module, @JsonProperty("path") String path) {}
 
-    /** An upstream component called as a black box, pinned to an exact 40-character commit. */
-    public record UpstreamPin(@JsonProperty("name") String name, @JsonProperty("source") String source, @JsonProperty("commit") String commit) {}
+    /**
+     * An upstream component called as a black box, pinned to an exact 40-character commit; {@code command} is the argv
+     * the job runs it with, when recorded (null otherwise, and then not written).
+     */
+    @JsonPropertyOrder({"name", "source", "commit", "command"})
+    public record UpstreamPin(
+            @JsonProperty("name") String name,
+            @JsonProperty("source") String source,
+            @JsonProperty("commit") String commit,
+            @JsonProperty("command") List<String> command) {
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public UpstreamPin {
+            command = command == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(command));
+        }
+
+        public UpstreamPin(String name, String source, String commit) {
+            this(name, source, commit, null);
+        }
+    }
 }

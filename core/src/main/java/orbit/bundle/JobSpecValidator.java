@@ -20,38 +20,17 @@ public final class JobSpecValidator {
     /** Variable names whose value is a credential: these belong in secret_env, by name only. */
     private static final Pattern SECRET_NAME = Pattern.compile(
             "(?i)(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|KEY|APIKEY|CREDENTIALS?|AUTH)(_|$)|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY");
-    private static final List<String> INT_RESOURCES = List.of("gpus", "nodes", "gpus_per_node", "cpus");
+    /** The prefix of the variables ORBIT sets for the job (ORBIT_BUNDLE, ORBIT_ARTIFACTS, ORBIT_RUN_ID, ...). */
+    public static final String RESERVED_ENV_PREFIX = "ORBIT_";
 
     private JobSpecValidator() {}
 
-    /** Checks on the raw tree, where types are still visible: schema version and whole-number resources. */
+    /** Checks on the raw tree that {@link JobFields} leaves to values: an entrypoint object with argv. */
     static void checkTree(JsonNode tree) {
-        if (!tree.isObject()) {
-            throw new OrbitException("job.json: the top level must be a JSON object: recreate it with `orbit bundle new`");
-        }
-        JsonNode schema = tree.get("schema_version");
-        if (schema == null || !schema.isTextual() || !JobSpec.SCHEMA.equals(schema.asText())) {
-            throw new OrbitException("job.json: schema_version = " + schema + ": unknown schema; this ORBIT reads \"" + JobSpec.SCHEMA + "\"");
-        }
-        JsonNode resources = tree.get("resources");
-        if (resources != null && !resources.isNull()) {
-            if (!resources.isObject()) fail("resources", resources.toString(), "must be an object");
-            for (String key : INT_RESOURCES) {
-                JsonNode v = resources.get(key);
-                if (v != null && !v.isNull() && !v.canConvertToExactIntegral()) {
-                    fail("resources." + key, v.toString(), "must be a whole number");
-                }
-                if (v != null && v.isNumber() && v.canConvertToExactIntegral() && !v.canConvertToInt()) {
-                    fail("resources." + key, v.toString(), "is too large");
-                }
-            }
-        }
         JsonNode entrypoint = tree.get("entrypoint");
         if (entrypoint == null || !entrypoint.isObject()) {
             fail("entrypoint", String.valueOf(entrypoint), "must be an object with argv, e.g. {\"argv\": [\"python3\", \"train.py\"]}");
         }
-        JsonNode argv = entrypoint.get("argv");
-        if (argv != null && !argv.isArray()) fail("entrypoint.argv", argv.toString(), "must be a list of strings");
     }
 
     /** Checks on the bound spec. */
@@ -69,10 +48,18 @@ public final class JobSpecValidator {
         nonNegative("resources.gpus", r.gpus());
         if (r.nodes() < 1) fail("resources.nodes", String.valueOf(r.nodes()), "must be 1 or more");
         if (r.gpusPerNode() != null) nonNegative("resources.gpus_per_node", r.gpusPerNode());
+        if (r.tasksPerNode() < 1) fail("resources.tasks_per_node", String.valueOf(r.tasksPerNode()), "must be 1 or more");
         if (r.cpus() != null) nonNegative("resources.cpus", r.cpus());
+        if (r.gpusPerNode() != null && (long) r.nodes() * r.gpusPerNode() != r.gpus()) {
+            fail("resources.gpus", String.valueOf(r.gpus()), "does not match nodes × gpus_per_node = " + r.nodes() + " × "
+                    + r.gpusPerNode() + " = " + (long) r.nodes() * r.gpusPerNode() + ": give the GPUs in all, or leave --gpus out");
+        }
+        noNul("resources.gpu_type", r.gpuType());
         if (r.memory() != null) Quantities.bytes("job.json: resources.memory", r.memory());
         if (r.disk() != null) Quantities.bytes("job.json: resources.disk", r.disk());
-        if (r.maxRuntime() != null) Quantities.duration("job.json: resources.max_runtime", r.maxRuntime(), false);
+        if (r.maxRuntime() != null && Quantities.duration("job.json: resources.max_runtime", r.maxRuntime(), false).isZero()) {
+            fail("resources.max_runtime", quote(r.maxRuntime()), "must be more than 0, e.g. 2h");
+        }
 
         JobSpec.Entrypoint e = spec.entrypoint();
         if (e == null || e.argv().isEmpty()) {
@@ -80,13 +67,18 @@ public final class JobSpecValidator {
         }
         for (int i = 0; i < e.argv().size(); i++) {
             if (e.argv().get(i) == null) fail("entrypoint.argv[" + i + "]", "null", "must be a string");
+            noNul("entrypoint.argv[" + i + "]", e.argv().get(i));
         }
+        noNul("entrypoint.workdir", e.workdir());
         if (escapes(e.workdir())) fail("entrypoint.workdir", quote(e.workdir()), "must be a relative path inside the bundle");
         for (Map.Entry<String, String> kv : e.env().entrySet()) {
             String k = kv.getKey();
             if (!ENV_NAME.matcher(k).matches()) {
                 fail("entrypoint.env", quote(k), "not a valid variable name: use letters, digits and _ (not starting with a digit)");
             }
+            reserved("entrypoint.env", k);
+            if (kv.getValue() == null) fail("entrypoint.env." + k, "null", "must be a string");
+            noNul("entrypoint.env." + k, kv.getValue());
             if (SECRET_NAME.matcher(k).find()) {
                 throw new OrbitException("job.json: entrypoint.env." + k + " looks like a secret and must not be written into the bundle:"
                         + " remove its value and use --secret-env " + k + " (read from the launcher's environment at launch)");
@@ -96,12 +88,14 @@ public final class JobSpecValidator {
             if (s == null || !ENV_NAME.matcher(s).matches()) {
                 fail("entrypoint.secret_env", quote(s), "must be a variable name (the value is read at launch, never stored)");
             }
+            reserved("entrypoint.secret_env", s);
             if (e.env().containsKey(s)) {
                 fail("entrypoint.env." + s, "\"…\"", "is also in secret_env: remove it from env so its value is not stored");
             }
         }
 
         if (spec.python() == null || spec.python().isBlank()) fail("python", "\"\"", "name the interpreter, e.g. python3");
+        noNul("python", spec.python());
         for (int i = 0; i < spec.criticalDeps().size(); i++) {
             String dep = spec.criticalDeps().get(i);
             if (dep == null || !MODULE.matcher(dep).matches()) {
@@ -113,6 +107,7 @@ public final class JobSpecValidator {
             if (f.module() == null || !MODULE.matcher(f.module()).matches()) {
                 fail("fork.module", quote(f.module()), "must be an importable module name");
             }
+            noNul("fork.path", f.path());
             if (f.path() == null || escapes(f.path())) {
                 fail("fork.path", quote(f.path()), "must be a relative path inside inputs/ where the fork is staged");
             }
@@ -120,8 +115,20 @@ public final class JobSpecValidator {
         for (int i = 0; i < spec.upstream().size(); i++) {
             JobSpec.UpstreamPin pin = spec.upstream().get(i);
             if (pin.name() == null || pin.name().isBlank()) fail("upstream[" + i + "].name", quote(pin.name()), "give the component a name");
+            noNul("upstream[" + i + "].name", pin.name());
             if (pin.source() == null || pin.source().isBlank()) {
                 fail("upstream[" + i + "].source", quote(pin.source()), "give the repository URL or path");
+            }
+            noNul("upstream[" + i + "].source", pin.source());
+            if (pin.command() != null) {
+                if (pin.command().isEmpty()) {
+                    fail("upstream[" + i + "].command", "[]", "give the argv that runs it, e.g. [\"python3\", \"-m\", \"env.serve\"], or leave it out");
+                }
+                for (int j = 0; j < pin.command().size(); j++) {
+                    String arg = pin.command().get(j);
+                    if (arg == null) fail("upstream[" + i + "].command[" + j + "]", "null", "must be a string");
+                    noNul("upstream[" + i + "].command[" + j + "]", arg);
+                }
             }
             if (pin.commit() == null || !COMMIT.matcher(pin.commit()).matches()) {
                 fail("upstream[" + i + "].commit", quote(pin.commit()),
@@ -139,12 +146,29 @@ public final class JobSpecValidator {
         return n.startsWith("..") || n.toString().equals("..");
     }
 
+    /** ORBIT sets these for the job; a bundle setting them would mislead the job about where its run lives. */
+    private static void reserved(String field, String name) {
+        if (name != null && name.startsWith(RESERVED_ENV_PREFIX)) {
+            fail(field, quote(name), "names starting with " + RESERVED_ENV_PREFIX + " are set by ORBIT for the job"
+                    + " (ORBIT_BUNDLE, ORBIT_ARTIFACTS, ORBIT_RUN_ID): choose another name");
+        }
+    }
+
+    /** No program can receive a NUL byte in an argument or a variable: refuse it where it is written, not at launch. */
+    private static void noNul(String field, String value) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            fail(field, quote(value.replace("\0", "\\0")), "contains a NUL byte, which no program can receive: remove it");
+        }
+    }
+
     private static void nonNegative(String field, int value) {
         if (value < 0) fail(field, String.valueOf(value), "must be 0 or more");
     }
 
     private static String quote(String s) {
-        return s == null ? "null" : "\"" + s.replace("\n", "\\n") + "\"";
+        if (s == null) return "null";
+        String shown = s.length() > 80 ? s.substring(0, 80) + "…" : s;
+        return "\"" + shown.replace("\n", "\\n").replace("\0", "\\0") + "\"";
     }
 
     private static void fail(String field, String value, String fix) {

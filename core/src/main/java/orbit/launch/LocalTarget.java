@@ -2,6 +2,7 @@ package orbit.launch;
 
 import orbit.OrbitException;
 import orbit.bundle.Bundle;
+import orbit.bundle.EntrypointFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,7 @@ public final class LocalTarget implements Target {
     public RunHandle launch(Bundle bundle, LaunchOptions options) {
         bundle.ensureStructure();
         Bundle b = Bundle.open(bundle.path().toAbsolutePath().normalize());
+        EntrypointFiles.checkStaged(b);
         // One launcher at a time per bundle: the check for a live run and the start happen under this lock.
         try (FileChannel ch = FileChannel.open(b.scriptsDir().resolve(".launch.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {

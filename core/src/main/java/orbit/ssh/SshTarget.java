@@ -98,6 +98,7 @@ public final class SshTarget implements Target {
     public RunHandle launch(Bundle bundle, LaunchOptions options) {
         bundle.ensureStructure();
         Bundle b = Bundle.open(bundle.path().toAbsolutePath().normalize());
+        orbit.bundle.EntrypointFiles.checkStaged(b);
         Map<String, String> secretValues = secretValues(b);
         try (FileChannel ch = FileChannel.open(b.scriptsDir().resolve(".launch.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {

@@ -2,7 +2,9 @@ package orbit.magics;
 
 import orbit.OrbitException;
 import orbit.bundle.Bundle;
+import orbit.bundle.EntrypointFiles;
 import orbit.bundle.JobSpec;
+import orbit.bundle.JobSpecValidator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,9 +16,11 @@ import java.util.Map;
 /** `orbit bundle new NAME ...`: writes job.json and the five-part layout, or nothing at all on bad input. */
 @Command(name = "new", mixinStandardHelpOptions = true,
         description = "Create a bundle: job.json plus inputs/, scripts/, runtime/, artifacts/.",
-        footer = {"", "Examples:",
-                "  orbit bundle new demo --entrypoint \"python3 train.py --lr 3e-4\" --gpus 1",
-                "  orbit bundle new demo --gpus 8 --memory 64G --max-runtime 2h -- python3 train.py --lr 3e-4"})
+        footer = {"", "The job runs in the bundle's top directory (or --workdir); staged files are under inputs/.", "",
+                "Examples:",
+                "  orbit bundle new demo --entrypoint \"python3 inputs/train.py --lr 3e-4\" --gpus 1",
+                "  orbit bundle stage demo train.py",
+                "  orbit bundle new big --gpus 16 --nodes 2 --gpus-per-node 8 --memory 64G --max-runtime 2h -- python3 inputs/train.py --lr 3e-4"})
 public final class BundleNewCommand extends Subcommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME", description = "Bundle name (letters, digits, . _ -).")
     String name;
@@ -27,8 +31,8 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
     @Option(names = "--entrypoint", paramLabel = "\"CMD ...\"", description = "The command to run, split like a shell would (no expansion).")
     String entrypoint;
 
-    @Option(names = "--gpus", paramLabel = "N", description = "GPUs in all (default 0).")
-    int gpus;
+    @Option(names = "--gpus", paramLabel = "N", description = "GPUs in all (default 0, or nodes × gpus per node).")
+    Integer gpus;
 
     @Option(names = "--gpu-type", paramLabel = "T", description = "GPU model, e.g. h100.")
     String gpuType;
@@ -36,8 +40,11 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
     @Option(names = "--nodes", paramLabel = "N", description = "Nodes (default 1).")
     int nodes = 1;
 
-    @Option(names = "--gpus-per-node", paramLabel = "N")
+    @Option(names = "--gpus-per-node", paramLabel = "N", description = "GPUs on each node; --gpus must then be nodes × this.")
     Integer gpusPerNode;
+
+    @Option(names = "--tasks-per-node", paramLabel = "N", description = "Copies of the entrypoint each node runs (default 1).")
+    Integer tasksPerNode;
 
     @Option(names = "--cpus", paramLabel = "N")
     Integer cpus;
@@ -51,10 +58,10 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
     @Option(names = "--max-runtime", paramLabel = "DURATION", description = "Wall-clock limit, e.g. 2h or 90m.")
     String maxRuntime;
 
-    @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory inside the bundle (default: the bundle).")
+    @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory inside the bundle (default: its top directory; staged files are under inputs/).")
     String workdir;
 
-    @Option(names = "--env", paramLabel = "K=V", description = "A plain environment value (never a secret).")
+    @Option(names = "--env", paramLabel = "K=V", description = "A plain environment value (never a secret; ORBIT_* names are ORBIT's).")
     Map<String, String> env = new java.util.LinkedHashMap<>();
 
     @Option(names = "--secret-env", paramLabel = "NAME", description = "A variable read from the launcher's environment at launch; only its name is stored.")
@@ -80,7 +87,7 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
             command = CellTokenizer.split(entrypoint);
         }
         JobSpec.Builder b = JobSpec.builder(name, command)
-                .gpus(gpus).gpuType(gpuType).nodes(nodes).gpusPerNode(gpusPerNode).cpus(cpus)
+                .gpus(gpus).gpuType(gpuType).nodes(nodes).gpusPerNode(gpusPerNode).tasksPerNode(tasksPerNode).cpus(cpus)
                 .memory(memory).disk(disk).maxRuntime(maxRuntime).workdir(workdir).python(python);
         env.forEach(b::env);
         secretEnv.forEach(b::secretEnv);
@@ -98,7 +105,10 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
             }
             b.upstream(u.substring(0, eq), u.substring(eq + 1, at), u.substring(at + 1));
         }
-        Bundle bundle = bundleRoot().create(b.build());
+        JobSpec spec = b.build();
+        JobSpecValidator.check(spec);
+        EntrypointFiles.checkPlacement(spec);
+        Bundle bundle = bundleRoot().create(spec);
         console().out().println("created bundle " + bundle.name() + " at " + bundle.path());
     }
 }

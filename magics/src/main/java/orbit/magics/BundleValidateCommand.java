@@ -2,6 +2,7 @@ package orbit.magics;
 
 import orbit.OrbitException;
 import orbit.bundle.Bundle;
+import orbit.bundle.EntrypointFiles;
 import orbit.bundle.Inputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /** `orbit bundle validate NAME`: job.json rules, the five parts, and staged inputs still matching their digests. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check job.json, the layout and the staged inputs' digests.")
+        description = "Check job.json, the layout, the files the entrypoint names and the staged inputs' digests.")
 public final class BundleValidateCommand extends Subcommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME", description = "Bundle name or path.")
     String name;
@@ -29,6 +30,7 @@ public final class BundleValidateCommand extends Subcommand implements Runnable 
             throw new OrbitException("bundle " + bundle.name() + ": " + problems.get(0)
                     + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
         }
+        EntrypointFiles.checkStaged(bundle);
         console().out().println("ok: bundle " + bundle.name() + " is valid (" + bundle.path() + ")");
     }
 }
