@@ -16,11 +16,13 @@ import java.util.Map;
 /** `orbit bundle new NAME ...`: writes job.json and the five-part layout, or nothing at all on bad input. */
 @Command(name = "new", mixinStandardHelpOptions = true,
         description = "Create a bundle: job.json plus inputs/, scripts/, runtime/, artifacts/.",
-        footer = {"", "The job runs in the bundle's top directory (or --workdir); staged files are under inputs/.", "",
+        footer = {"", "The job runs in the bundle's top directory (or --workdir DIR inside it);",
+                "staged files are under inputs/.", "",
                 "Examples:",
-                "  orbit bundle new demo --entrypoint \"python3 inputs/train.py --lr 3e-4\" --gpus 1",
+                "  orbit bundle new demo --gpus 1 --entrypoint \"python3 inputs/train.py\"",
                 "  orbit bundle stage demo train.py",
-                "  orbit bundle new big --gpus 16 --nodes 2 --gpus-per-node 8 --memory 64G --max-runtime 2h -- python3 inputs/train.py --lr 3e-4"})
+                "  orbit bundle new big --nodes 2 --gpus-per-node 8 -- python3 inputs/train.py",
+                "  orbit bundle new near --workdir inputs -- python3 train.py --lr 3e-4"})
 public final class BundleNewCommand extends Subcommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME", description = "Bundle name (letters, digits, . _ -).")
     String name;

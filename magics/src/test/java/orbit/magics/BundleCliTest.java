@@ -38,9 +38,11 @@ class BundleCliTest {
 
     @Test
     void newThenValidateSucceedsAndMakesTheFiveParts() throws Exception {
-        Result created = orbit("bundle", "new", "demo", "--entrypoint", "python3 train.py --lr 3e-4", "--gpus", "1");
+        Result created = orbit("bundle", "new", "demo", "--entrypoint", "python3 inputs/train.py --lr 3e-4", "--gpus", "1");
         assertEquals(0, created.code(), created.err());
         assertTrue(created.out().startsWith("created bundle demo at "), created.out());
+        Files.writeString(tmp.resolve("train.py"), "print('hello')\n");
+        assertEquals(0, orbit("bundle", "stage", "demo", "train.py").code());
         Result valid = orbit("bundle", "validate", "demo");
         assertEquals(0, valid.code(), valid.err());
         assertTrue(valid.out().startsWith("ok: bundle demo is valid"), valid.out());
@@ -49,7 +51,7 @@ class BundleCliTest {
                     top.map(p -> p.getFileName().toString()).sorted().toList());
         }
         String job = Files.readString(tmp.resolve("bundles/demo/job.json"));
-        assertTrue(job.contains("\"argv\" : [ \"python3\", \"train.py\", \"--lr\", \"3e-4\" ]"), job);
+        assertTrue(job.contains("\"argv\" : [ \"python3\", \"inputs/train.py\", \"--lr\", \"3e-4\" ]"), job);
     }
 
     @Test
@@ -79,7 +81,7 @@ class BundleCliTest {
 
     @Test
     void stageShowListAndReplace() throws Exception {
-        assertEquals(0, orbit("bundle", "new", "demo", "--", "python3", "train.py").code());
+        assertEquals(0, orbit("bundle", "new", "demo", "--", "python3", "inputs/train.py").code());
         Path cfg = Files.writeString(tmp.resolve("config.yaml"), "lr: 3e-4\n");
         Result staged = orbit("bundle", "stage", "demo", cfg.toString(), "--as", "configs/train.yaml");
         assertEquals("staged: inputs/configs/train.yaml (1 file, 9 B)\n", staged.out());
@@ -99,6 +101,21 @@ class BundleCliTest {
         assertTrue(json.out().contains("\"configs/train.yaml\""), json.out());
         Result list = orbit("bundle", "list");
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("demo ")), list.out());
+    }
+
+    /** The examples `bundle new --help` shows, run as a user would type them, next to a train.py. */
+    @Test
+    void helpExamplesRunAsWritten() throws Exception {
+        Result help = orbit("bundle", "new", "--help");
+        List<String> examples = help.out().lines().map(String::strip).filter(l -> l.startsWith("orbit ")).toList();
+        assertTrue(examples.size() >= 3, help.out());
+        Files.writeString(tmp.resolve("train.py"), "print('hello')\n");
+        for (String example : examples) {
+            List<String> args = new ArrayList<>(CellTokenizer.split(example.substring("orbit ".length())));
+            Result r = orbit(args.toArray(String[]::new));
+            assertEquals(0, r.code(), example + ": " + r.err());
+        }
+        assertEquals(0, orbit("bundle", "validate", "demo").code());
     }
 
     @Test
