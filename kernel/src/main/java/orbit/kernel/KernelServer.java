@@ -152,6 +152,7 @@ public final class KernelServer {
             } catch (RuntimeException e) {
                 kernelLog.println("orbit kernel: failed to answer " + m.getHeader().getType().getName() + ": " + e);
                 e.printStackTrace(kernelLog);
+                replyError(m, "the kernel could not process it: " + e);
             } finally {
                 publishStatus(m, "idle");
             }
@@ -161,6 +162,12 @@ public final class KernelServer {
     private void handle(Inbound in) {
         Message<?> m = in.message();
         String type = m.getHeader().getType().getName();
+        String problem = unprocessable(type, m.getContent());
+        if (problem != null) {
+            kernelLog.println("orbit kernel: " + type + " refused: " + problem);
+            replyError(m, problem);
+            return;
+        }
         switch (type) {
             case "kernel_info_request" -> reply(m, "kernel_info_reply", kernelInfo());
             case "execute_request" -> execute(m, (ExecuteRequest) m.getContent(), in.arrivedNanos());
@@ -175,6 +182,42 @@ public final class KernelServer {
             }
             case "shutdown_request" -> shutdown(m, (ShutdownRequest) m.getContent());
             default -> kernelLog.println("orbit kernel: ignoring " + type);
+        }
+    }
+
+    /** Why a request's content cannot be processed (missing, unreadable, or without the code it needs), or null. */
+    static String unprocessable(String type, Object content) {
+        if (!type.endsWith("_request") || type.equals("kernel_info_request") || type.equals("comm_info_request")
+                || type.equals("interrupt_request")) {
+            return null;
+        }
+        if (content instanceof orbit.kernel.wire.WireCodec.Unreadable u) return "content is not a valid " + type + ": " + u.problem();
+        if (content == null) return "content is missing";
+        String code = switch (type) {
+            case "execute_request" -> content instanceof ExecuteRequest r ? r.getCode() : null;
+            case "complete_request" -> content instanceof CompleteRequest r ? r.getCode() : null;
+            case "inspect_request" -> content instanceof InspectRequest r ? r.getCode() : null;
+            case "is_complete_request" -> content instanceof IsCompleteRequest r ? r.getCode() : null;
+            default -> "";
+        };
+        return code == null ? "content.code is missing or null: send the code as a string" : null;
+    }
+
+    /** An error reply (status "error") to a request the kernel cannot process, so no client waits forever. */
+    private void replyError(Message<?> request, String problem) {
+        String type = request.getHeader().getType().getName();
+        if (!type.endsWith("_request")) return;
+        String evalue = type + ": " + problem;
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("status", "error");
+        c.put("ename", "BadRequest");
+        c.put("evalue", evalue);
+        c.put("traceback", List.of("orbit kernel: " + evalue));
+        if (type.equals("execute_request")) c.put("execution_count", executionCount);
+        try {
+            reply(request, type.substring(0, type.length() - "_request".length()) + "_reply", c);
+        } catch (RuntimeException e) {
+            kernelLog.println("orbit kernel: could not send the error reply to " + type + ": " + e);
         }
     }
 

@@ -59,6 +59,12 @@ class JupyterProtocolTest {
         assertEquals(0, r.code, r.output);
     }
 
+    @Test
+    void requestsTheKernelCannotProcessGetAnErrorReplyAndTheKernelGoesOn() throws Exception {
+        Result r = python("test_bad_requests");
+        assertEquals(0, r.code, r.output);
+    }
+
     static Result python(String module) throws Exception {
         Path pyDir = moduleDir.resolve("src/test/python");
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", "-m", "unittest", "-v", module);

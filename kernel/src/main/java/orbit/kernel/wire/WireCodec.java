@@ -74,6 +74,9 @@ public final class WireCodec {
         }
     }
 
+    /** The content of a correctly signed message that could not be read as its type: why, for the error reply. */
+    public record Unreadable(String problem) {}
+
     public Message<?> decode(List<byte[]> frames) throws BadSignature {
         int d = 0;
         while (d < frames.size() && !Arrays.equals(DELIMITER, frames.get(d))) d++;
@@ -97,9 +100,15 @@ public final class WireCodec {
         if (pj.isJsonObject() && !pj.getAsJsonObject().isEmpty()) ph = GSON.fromJson(pj, Header.class);
         Map<String, Object> md = GSON.fromJson(new String(metadata, StandardCharsets.UTF_8), MAP);
         Class<?> contentType = h.getType().getContentType();
-        Object body = contentType == null || contentType == Object.class
-                ? GSON.fromJson(new String(content, StandardCharsets.UTF_8), MAP)
-                : GSON.fromJson(new String(content, StandardCharsets.UTF_8), contentType);
+        Object body;
+        try {
+            body = contentType == null || contentType == Object.class
+                    ? GSON.fromJson(new String(content, StandardCharsets.UTF_8), MAP)
+                    : GSON.fromJson(new String(content, StandardCharsets.UTF_8), contentType);
+        } catch (com.google.gson.JsonParseException e) {
+            // a signed request with content of the wrong shape still deserves an error reply, so it is not dropped here
+            body = new Unreadable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse(""));
+        }
         @SuppressWarnings({"rawtypes", "unchecked"})
         Message<?> m = new Message(identities, h, ph, md, body, blobs);
         return m;
