@@ -1,5 +1,6 @@
 package orbit.magics;
 
+import orbit.bundle.JobSchemaCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,9 +48,12 @@ class InstallSetupIT {
         assertTrue(Files.isExecutable(orbit));
 
         Run created = run(tmp, Map.of("ORBIT_BUNDLES", tmp.resolve("b").toString()),
-                List.of(orbit.toString(), "bundle", "new", "demo", "--entrypoint", "python3 train.py --lr 3e-4", "--gpus", "1"));
+                List.of(orbit.toString(), "bundle", "new", "demo", "--entrypoint", "python3 inputs/train.py --lr 3e-4", "--gpus", "1"));
         assertEquals(0, created.code(), created.out());
         assertTrue(Files.isRegularFile(tmp.resolve("b/demo/job.json")));
+        Path schema = prefix.resolve("share/orbit/schemas/orbit.job.v1.schema.json");
+        assertEquals(Files.readString(REPO.resolve("core/src/main/resources/orbit/schemas/orbit.job.v1.schema.json")), Files.readString(schema));
+        JobSchemaCheck.assertValid(List.of(tmp.resolve("b/demo/job.json")));
     }
 
     @Test
