@@ -32,7 +32,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 class SshTargetTest {
-    static final String SECRET_NAME = "ORBIT_TEST_TOKEN";
+    static final String SECRET_NAME = "DEMO_TEST_TOKEN";
     static final String SECRET_VALUE = "s3cr3t-" + Long.toHexString(System.nanoTime()) + "-value";
     static final LaunchOptions FAST = LaunchOptions.defaults().withHeartbeat(Duration.ofSeconds(1));
 

@@ -93,10 +93,10 @@ class LaunchCommandTest {
         String secret = "s3cr3t-" + System.nanoTime();
         Bundle b = Bundle.create(root.resolve("sec"), new JobSpec(JobSpec.SCHEMA, "sec", JobSpec.Resources.none(),
                 new JobSpec.Entrypoint(List.of("python3", "-c",
-                        "import os, hashlib; print('secret sha256', hashlib.sha256(os.environ['ORBIT_TEST_SECRET'].encode()).hexdigest())"),
-                        ".", Map.of(), List.of("ORBIT_TEST_SECRET")), "python3", List.of(), null, List.of(), "2026-01-01T00:00:00Z", "test"));
+                        "import os, hashlib; print('secret sha256', hashlib.sha256(os.environ['DEMO_TEST_SECRET'].encode()).hexdigest())"),
+                        ".", Map.of(), List.of("DEMO_TEST_SECRET")), "python3", List.of(), null, List.of(), "2026-01-01T00:00:00Z", "test"));
         ProcessBuilder pb = orbitProcess("launch", "sec", "--heartbeat", "1s");
-        pb.environment().put("ORBIT_TEST_SECRET", secret);
+        pb.environment().put("DEMO_TEST_SECRET", secret);
         Process launch = pb.start();
         String out = new String(launch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, launch.waitFor(), out);
@@ -104,7 +104,7 @@ class LaunchCommandTest {
         assertEquals(0, wait.code(), wait.out() + wait.err());
         String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
         assertTrue(Files.readString(b.artifactsDir().resolve("training.log")).contains("secret sha256 " + expected));
-        assertTrue(Files.readString(b.runtimeDir().resolve("runtime.log")).contains("secret env ORBIT_TEST_SECRET is set"));
+        assertTrue(Files.readString(b.runtimeDir().resolve("runtime.log")).contains("secret env DEMO_TEST_SECRET is set"));
         try (var files = Files.walk(b.path())) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 assertFalse(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(secret), "secret written to " + f);
