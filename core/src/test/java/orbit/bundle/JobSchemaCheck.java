@@ -38,6 +38,9 @@ public final class JobSchemaCheck {
             "sys.exit(1 if wrong else 0)",
             "");
 
+    /** Debian's interpreter, where Debian's packages are, as the kernel's protocol tests use it. */
+    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
     private JobSchemaCheck() {}
 
     /** Every file validates against the schema. */
@@ -60,7 +63,7 @@ public final class JobSchemaCheck {
                     assertTrue(in != null, RESOURCE + " is not on the class path");
                     Files.copy(in, schema);
                 }
-                List<String> cmd = new ArrayList<>(List.of("python3", "-c", SCRIPT, schema.toString(), expect));
+                List<String> cmd = new ArrayList<>(List.of(PYTHON, "-c", SCRIPT, schema.toString(), expect));
                 jobFiles.forEach(f -> cmd.add(f.toString()));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 p.getOutputStream().close();

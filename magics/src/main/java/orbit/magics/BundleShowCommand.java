@@ -46,6 +46,7 @@ public final class BundleShowCommand extends Subcommand implements Runnable {
         out.println("command  " + job.entrypoint().argv().stream().map(BundleShowCommand::shellWord).collect(Collectors.joining(" ")));
         out.println("workdir  " + job.entrypoint().workdir());
         out.println("gpus     " + r.gpus() + (r.gpuType() == null ? "" : " x " + r.gpuType()) + " on " + r.nodes() + (r.nodes() == 1 ? " node" : " nodes")
+                + (r.tasksPerNode() == 1 ? "" : ", " + r.tasksPerNode() + " tasks per node")
                 + (r.cpus() == null ? "" : ", " + r.cpus() + " cpus") + (r.memory() == null ? "" : ", memory " + r.memory())
                 + (r.maxRuntime() == null ? "" : ", max " + r.maxRuntime()));
         out.println("python   " + job.python() + (job.criticalDeps().isEmpty() ? "" : ", critical deps: " + String.join(", ", job.criticalDeps())));
