@@ -86,6 +86,11 @@ class JobSchemaTest {
         written.add(root.create(JobSpec.builder("minimal", List.of("true")).build()).jobFile());
         written.add(root.create(new JobSpec(JobSpec.SCHEMA, "nulls", null,
                 new JobSpec.Entrypoint(List.of("bash", "-c", "exit 0"), null, null, null), null, null, null, null, null, null)).jobFile());
+        // as the launch and SSH tests build theirs: the canonical constructor with every part given
+        written.add(root.create(new JobSpec(JobSpec.SCHEMA, "as-tests-do", JobSpec.Resources.none(),
+                new JobSpec.Entrypoint(List.of("python3", "inputs/tiny_trainer.py", "--steps", "3"), ".", Map.of("PLAIN", "visible"),
+                        List.of("DEMO_TEST_TOKEN")), "python3", List.of("json"), new JobSpec.Fork("mypkg", "fork"), List.of(),
+                "2026-01-01T00:00:00Z", "test")).jobFile());
         Bundle changed = root.create(JobSpec.builder("changed", List.of("true")).build())
                 .withJob(JobSpec.builder("changed", List.of("sleep", "1")).gpus(2).build());
         written.add(changed.jobFile());
