@@ -76,6 +76,15 @@ class AuditRoundTripTest {
     }
 
     @Test
+    void theBenchmarkWritesTheWritersLinesAndTheyLoadWithoutARemark() throws Exception {
+        Path audit = dir.resolve("bench.jsonl");
+        assertEquals(1 + 3 * 60, AuditLoadBench.generate(audit, 3, 60));
+        List<JsonNode> samples = checkSampleLines(audit);
+        assertEquals(180, samples.size());
+        loadBothWays(audit, samples, List.of());
+    }
+
+    @Test
     void hostMemoryComesFromProcMeminfoInMib() {
         HostMemory m = HostMemory.parse("MemTotal:       131891220 kB\nMemFree:         1000 kB\nMemAvailable:   100000000 kB\n");
         assertEquals(new HostMemory(128800L, 97656L), m);
