@@ -21,6 +21,9 @@
  *                                   fails FIELD CODE (like unsupported, with another NVML return code)
  *
  * Build: gcc -shared -fPIC -O2 -Wl,-soname,libnvidia-ml.so.1 -o DIR/libnvidia-ml.so.1 nvml-standin.c -ldl
+ * With -DSTANDIN_MINIMAL it exports only the calls ORBIT requires (nvmlInit_v2, nvmlDeviceGetCount_v2,
+ * nvmlDeviceGetHandleByIndex_v2, nvmlDeviceGetName, nvmlDeviceGetUUID) plus nvmlDeviceGetMemoryInfo and
+ * nvmlDeviceGetUtilizationRates: an old or cut-down driver, for the optional-call paths.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -193,6 +196,7 @@ nvmlReturn_t nvmlInit_v2(void) {
     clock_gettime(CLOCK_MONOTONIC, &init_time);
     return init_error;
 }
+#ifndef STANDIN_MINIMAL
 nvmlReturn_t nvmlShutdown(void) { return OK; }
 
 const char *nvmlErrorString(nvmlReturn_t r) {
@@ -215,6 +219,7 @@ const char *nvmlErrorString(nvmlReturn_t r) {
 
 nvmlReturn_t nvmlSystemGetDriverVersion(char *v, unsigned len) { snprintf(v, len, "%s", driver); return OK; }
 nvmlReturn_t nvmlSystemGetCudaDriverVersion(int *v) { *v = cuda_version; return OK; }
+#endif
 nvmlReturn_t nvmlDeviceGetCount_v2(unsigned *n) { *n = (unsigned) gpu_count; return OK; }
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned i, nvmlDevice_t *d) {
     if (i >= (unsigned) gpu_count) return ERR_INVALID_ARGUMENT;
@@ -223,6 +228,7 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned i, nvmlDevice_t *d) {
 }
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *s, unsigned len) { if (!valid(d)) return 2; snprintf(s, len, "%s", d->uuid); return OK; }
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t d, char *s, unsigned len) { if (!valid(d)) return 2; snprintf(s, len, "%s", d->name); return OK; }
+#ifndef STANDIN_MINIMAL
 nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t d, nvmlPciInfo_t *p) {
     if (!valid(d)) return 2;
     memset(p, 0, sizeof *p);
@@ -230,6 +236,7 @@ nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t d, nvmlPciInfo_t *p) {
     snprintf(p->busIdLegacy, sizeof p->busIdLegacy, "%s", d->busid + 4);
     return OK;
 }
+#endif
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u) {
     /* the GPU falls off the bus at the start of a sample: the utilization read is the first of each */
     if (valid(d) && d->lost_after >= 0 && d->util_reads >= d->lost_after) d->is_lost = 1;
@@ -243,6 +250,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m) {
     m->total = d->mem_total; m->free = d->mem_free; m->used = d->mem_used;
     return OK;
 }
+#ifndef STANDIN_MINIMAL
 nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m) {
     CHECK(d, F_MEM_V2);
     if (m->version != 0x02000028) return ERR_ARGUMENT_VERSION_MISMATCH;
@@ -339,3 +347,4 @@ nvmlReturn_t nvmlEventSetWait_v2(void *set, nvmlEventData_t *data, unsigned time
         if (wake > now) usleep((useconds_t) ((wake - now) * 1000));
     }
 }
+#endif

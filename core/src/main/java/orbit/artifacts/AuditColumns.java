@@ -1,5 +1,6 @@
 package orbit.artifacts;
 
+import orbit.nvml.AuditSchema;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.InstantColumn;
 import tech.tablesaw.api.IntColumn;
@@ -10,6 +11,7 @@ import tech.tablesaw.columns.strings.StringColumnType;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,20 +30,39 @@ final class AuditColumns {
     static final int MISSING_INT = Integer.MIN_VALUE;
     static final long MISSING_LONG = Long.MIN_VALUE;
 
-    // field id encoding: kind in the high bits, slot in the low bits
+    // field id encoding: the key's index in the schema from bit 16 (for duplicate checks), kind in bits 8-15, slot in bits 0-7
     static final int K_INT = 1 << 8, K_DOUBLE = 2 << 8, K_STRING = 3 << 8, K_TS = 4 << 8, K_THROTTLE = 5 << 8,
-            K_PROCS = 6 << 8, K_NAMES = 7 << 8, K_EVENT = 8 << 8;
+            K_PROCS = 6 << 8, K_NAMES = 7 << 8, K_EVENT = 8 << 8, K_ERRORS = 9 << 8;
+    static final int KIND = 0xff00;
     static final Map<String, Integer> FIELDS = new HashMap<>();
+    /** Key names by their index (id >>> 16). */
+    static final String[] KEY_NAMES;
 
     static {
-        for (int i = 0; i < INT_COLUMNS.length; i++) FIELDS.put(INT_COLUMNS[i], K_INT | i);
-        for (int i = 0; i < DOUBLE_COLUMNS.length; i++) FIELDS.put(DOUBLE_COLUMNS[i], K_DOUBLE | i);
-        for (int i = 0; i < STRING_COLUMNS.length; i++) FIELDS.put(STRING_COLUMNS[i], K_STRING | i);
-        FIELDS.put("throttle_reason_names", K_NAMES | Arrays.asList(STRING_COLUMNS).indexOf("throttle_reason_names"));
-        FIELDS.put("ts", K_TS);
-        FIELDS.put("throttle_reasons", K_THROTTLE);
-        FIELDS.put("procs", K_PROCS);
-        FIELDS.put("event", K_EVENT);
+        List<AuditSchema.Key> keys = AuditSchema.SAMPLE_KEYS;
+        KEY_NAMES = new String[keys.size() + 1];
+        if (KEY_NAMES.length > 64) throw new IllegalStateException("a line's keys are checked with one long bit set");
+        for (int k = 0; k < keys.size(); k++) {
+            String name = keys.get(k).name();
+            KEY_NAMES[k] = name;
+            int strings = Arrays.asList(STRING_COLUMNS).indexOf(name);
+            int kind = switch (keys.get(k).type()) {
+                case TIMESTAMP -> K_TS;
+                case STRING -> K_STRING | strings;
+                case INT -> K_INT | Arrays.asList(INT_COLUMNS).indexOf(name);
+                case BITMASK -> K_THROTTLE;
+                case NUMBER -> K_DOUBLE | Arrays.asList(DOUBLE_COLUMNS).indexOf(name);
+                case STRING_LIST -> K_NAMES | strings;
+                case PROCS -> K_PROCS;
+                case ERRORS -> K_ERRORS | strings;
+            };
+            FIELDS.put(name, k << 16 | kind);
+        }
+        KEY_NAMES[keys.size()] = AuditSchema.EVENT_KEY;
+        FIELDS.put(AuditSchema.EVENT_KEY, keys.size() << 16 | K_EVENT);
+        if (keys.stream().filter(k -> k.type() == AuditSchema.Type.BITMASK).count() != 1) {
+            throw new IllegalStateException("the loader keeps one bitmask column");
+        }
     }
 
     private static final int PROC_COUNT = Arrays.asList(INT_COLUMNS).indexOf("proc_count");

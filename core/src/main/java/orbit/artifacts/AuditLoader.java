@@ -1,6 +1,7 @@
 package orbit.artifacts;
 
 import orbit.OrbitException;
+import orbit.nvml.AuditSchema;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.InstantColumn;
 import tech.tablesaw.api.IntColumn;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * Loads an orbit.nvml_audit.v1 JSON Lines file. A day of 8 GPUs at 1 Hz is 691,200 lines, so this reads
@@ -32,16 +34,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * to {@link AuditEvents}.
  */
 public final class AuditLoader {
-    /** Columns of the samples table, in order. procs [{pid, mem_mib}] becomes proc_count and proc_mem_mib. */
-    public static final String[] INT_COLUMNS = {"gpu", "util_gpu", "util_mem", "mem_used_mib", "mem_total_mib", "temp_c",
-            "sm_clock_mhz", "mem_clock_mhz", "ecc_corrected", "ecc_uncorrected", "pcie_tx_kbps", "pcie_rx_kbps",
-            "proc_count", "proc_mem_mib"};
-    public static final String[] DOUBLE_COLUMNS = {"power_w", "power_limit_w", "energy_j"};
-    public static final String[] STRING_COLUMNS = {"host", "uuid", "name", "throttle_reason_names", "pstate", "source"};
-    public static final String[] ORDER = {"ts", "host", "gpu", "uuid", "name", "util_gpu", "util_mem", "mem_used_mib",
-            "mem_total_mib", "temp_c", "power_w", "power_limit_w", "energy_j", "sm_clock_mhz", "mem_clock_mhz",
-            "throttle_reasons", "throttle_reason_names", "ecc_corrected", "ecc_uncorrected", "pcie_tx_kbps",
-            "pcie_rx_kbps", "pstate", "proc_count", "proc_mem_mib", "source"};
+    /**
+     * Columns of the samples table, by kind and in order, all from {@link AuditSchema}: every key a writer writes is
+     * a column. procs [{pid, mem_mib}] becomes proc_count and proc_mem_mib.
+     */
+    public static final String[] INT_COLUMNS = Stream.concat(keys(AuditSchema.Type.INT), Stream.of("proc_count", "proc_mem_mib"))
+            .toArray(String[]::new);
+    public static final String[] DOUBLE_COLUMNS = keys(AuditSchema.Type.NUMBER).toArray(String[]::new);
+    public static final String[] STRING_COLUMNS = Stream.of(AuditSchema.Type.STRING, AuditSchema.Type.STRING_LIST, AuditSchema.Type.ERRORS)
+            .flatMap(AuditLoader::keys).toArray(String[]::new);
+    public static final String[] ORDER = AuditSchema.columns().toArray(String[]::new);
+
+    private static Stream<String> keys(AuditSchema.Type type) {
+        return AuditSchema.SAMPLE_KEYS.stream().filter(k -> k.type() == type).map(AuditSchema.Key::name);
+    }
 
     private AuditLoader() {
     }
@@ -155,7 +161,7 @@ public final class AuditLoader {
         try {
             return Files.size(file);
         } catch (NoSuchFileException e) {
-            throw new OrbitException("no GPU audit at " + file + ": the run recorded none, or sync the bundle first (`orbit sync NAME`)");
+            throw new OrbitException("no GPU audit at " + file + ": the run recorded none, or fetch it from the host first (`orbit launch pull NAME`)");
         } catch (IOException e) {
             throw new OrbitException("cannot read " + file + ": " + e.getMessage());
         }

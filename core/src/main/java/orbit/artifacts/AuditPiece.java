@@ -81,6 +81,11 @@ final class AuditPiece implements JsonLinesScanner.Sink {
             report.truncated = new LoadReport.Truncation(r.truncated.lineNumber() + before, r.truncated.byteOffset(), r.truncated.length());
         }
         for (String w : r.warnings) report.warn(w);
+        r.noted.forEach((what, n) -> {
+            LoadReport.Noted mine = report.noted.computeIfAbsent(what, k -> new LoadReport.Noted());
+            mine.count += n.count;
+            for (long line : n.lines) if (mine.lines.size() < LoadReport.MAX_LISTED) mine.lines.add(line + before);
+        });
         for (String key : next.unknownKeys) if (unknownKeys.size() < 20) unknownKeys.add(key);
         coerced += next.coerced;
         lines += next.lines;
@@ -123,7 +128,9 @@ final class AuditPiece implements JsonLinesScanner.Sink {
             else report.corrupt(lineNo);
             return;
         }
-        if (lastWithoutNewline && !pendingEvent) report.warn("last line has no newline (kept: it parsed)");
+        if (lastWithoutNewline && !pendingEvent) {
+            report.warn("last line " + lineNo + " at byte offset " + byteOffset + " has no newline (kept: it parsed)");
+        }
         keep(buf, off, len, lineNo);
     }
 
@@ -132,6 +139,8 @@ final class AuditPiece implements JsonLinesScanner.Sink {
         if (pendingEvent) {
             if (!events.read(buf, off, len)) report.corrupt(lineNo);
         } else {
+            if (json.duplicates != null) report.note("duplicate key " + json.duplicates + " (the last value kept)", lineNo);
+            if (json.outOfRange != null) report.note("number out of range for " + json.outOfRange + " (left empty)", lineNo);
             rows.n++;
         }
     }
@@ -154,7 +163,7 @@ final class AuditPiece implements JsonLinesScanner.Sink {
                     (rows.tTable - tScanned) / 1_000_000, (rows.tNumbers - rows.tTable) / 1_000_000,
                     (rows.tStrings - rows.tNumbers) / 1_000_000, n);
         }
-        if (!unknownKeys.isEmpty()) report.warn("keys not in orbit.nvml_audit.v1 ignored: " + String.join(", ", new TreeSet<>(unknownKeys)));
+        if (!unknownKeys.isEmpty()) report.warn("keys not in " + orbit.nvml.AuditSchema.NAME + " ignored: " + String.join(", ", new TreeSet<>(unknownKeys)));
         if (coerced > 0) report.warn(coerced + " values of the wrong type read as numbers or left empty");
         return new Audit(t, events.table(), report.build());
     }

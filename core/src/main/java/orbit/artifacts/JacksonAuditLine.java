@@ -9,7 +9,10 @@ import java.time.Instant;
 import java.util.Set;
 
 import static orbit.artifacts.AuditColumns.FIELDS;
+import static orbit.artifacts.AuditColumns.KIND;
+import static orbit.artifacts.AuditColumns.KEY_NAMES;
 import static orbit.artifacts.AuditColumns.K_DOUBLE;
+import static orbit.artifacts.AuditColumns.K_ERRORS;
 import static orbit.artifacts.AuditColumns.K_EVENT;
 import static orbit.artifacts.AuditColumns.K_INT;
 import static orbit.artifacts.AuditColumns.K_NAMES;
@@ -23,13 +26,20 @@ import static orbit.artifacts.AuditColumns.MISSING_LONG;
 /**
  * Jackson's way: one object under a streaming parser (the block parser's over many lines, or one line's own)
  * read into row {@link AuditColumns#n}. Every line the plain reader leaves comes here, so the rules for odd
- * lines live here alone: values of the wrong type are coerced and counted, keys not in the schema are listed.
+ * lines live here alone: values of the wrong type are coerced and counted, keys not in the schema are listed, a key
+ * given twice (the last value kept) and a number out of its column's range (left empty) are noted for the line.
  */
 final class JacksonAuditLine {
     private final AuditColumns rows;
     private final Set<String> unknownKeys;
     /** Values of the wrong type in the object read last. */
     int rowCoerced;
+    /** Keys given twice in the object read last, and keys whose number was out of range (left empty); null when none. */
+    String duplicates, outOfRange;
+    private long seen;
+    private String key;
+    private final String[] unknown = new String[20];
+    private int unknownCount;
     private final String[] seenNames = new String[64];
     private final int[] seenIds = new int[64];
     private final StringBuilder names = new StringBuilder();
@@ -50,6 +60,10 @@ final class JacksonAuditLine {
         AuditColumns r = rows;
         int n = r.n;
         rowCoerced = 0;
+        duplicates = null;
+        outOfRange = null;
+        seen = 0;
+        unknownCount = 0;
         boolean event = false;
         String field;
         int k = 0;
@@ -70,12 +84,17 @@ final class JacksonAuditLine {
             }
             k++;
             if (id == 0) {
-                if (unknownKeys.size() < 20) unknownKeys.add(field);
+                // event lines carry their own keys: only a sample line's unknown keys are reported
+                if (unknownCount < unknown.length) unknown[unknownCount++] = field;
                 p.skipChildren();
                 continue;
             }
+            long bit = 1L << (id >>> 16);
+            key = KEY_NAMES[id >>> 16];
+            if ((seen & bit) != 0) duplicates = duplicates == null ? key : duplicates + ", " + key;
+            seen |= bit;
             int slot = id & 0xff;
-            switch (id & ~0xff) {
+            switch (id & KIND) {
                 case K_INT -> r.ints[slot][n] = intValue(p, t);
                 case K_DOUBLE -> r.doubles[slot][n] = doubleValue(p, t);
                 case K_STRING -> r.strings[slot][n] = stringValue(p, t, slot);
@@ -83,6 +102,7 @@ final class JacksonAuditLine {
                 case K_THROTTLE -> r.throttle[n] = longValue(p, t);
                 case K_PROCS -> procs(p, t);
                 case K_NAMES -> r.strings[slot][n] = names(p, t, slot);
+                case K_ERRORS -> r.strings[slot][n] = errors(p, t, slot);
                 case K_EVENT -> {
                     event = true;
                     p.skipChildren();
@@ -90,6 +110,7 @@ final class JacksonAuditLine {
                 default -> p.skipChildren();
             }
         }
+        if (!event) for (int i = 0; i < unknownCount && unknownKeys.size() < 20; i++) unknownKeys.add(unknown[i]);
         return event;
     }
 
@@ -100,12 +121,19 @@ final class JacksonAuditLine {
 
     private int intValue(JsonParser p, JsonToken t) throws IOException {
         switch (t) {
-            case VALUE_NUMBER_INT:
-                if (p.getNumberType() == JsonParser.NumberType.INT) return p.getIntValue();
-                long l = p.getLongValue();
-                return l > Integer.MAX_VALUE || l <= Integer.MIN_VALUE ? MISSING_INT : (int) l;
-            case VALUE_NUMBER_FLOAT:
-                return (int) Math.round(p.getDoubleValue());
+            case VALUE_NUMBER_INT: {
+                JsonParser.NumberType nt = p.getNumberType();
+                if (nt == JsonParser.NumberType.INT && p.getIntValue() != MISSING_INT) return p.getIntValue();
+                if (nt == JsonParser.NumberType.LONG) {
+                    long l = p.getLongValue();
+                    if (l <= Integer.MAX_VALUE && l > Integer.MIN_VALUE) return (int) l;
+                }
+                return outOfRange(MISSING_INT);
+            }
+            case VALUE_NUMBER_FLOAT: {
+                double d = p.getDoubleValue();
+                return d < Integer.MAX_VALUE + 0.5 && d > Integer.MIN_VALUE + 0.5 ? (int) Math.round(d) : outOfRange(MISSING_INT);
+            }
             case VALUE_NULL:
                 return MISSING_INT;
             case VALUE_STRING: {
@@ -122,10 +150,17 @@ final class JacksonAuditLine {
 
     private long longValue(JsonParser p, JsonToken t) throws IOException {
         switch (t) {
-            case VALUE_NUMBER_INT:
-                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? MISSING_LONG : p.getLongValue();
-            case VALUE_NUMBER_FLOAT:
-                return Math.round(p.getDoubleValue());
+            case VALUE_NUMBER_INT: {
+                if (p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) return p.getLongValue();
+                // an unsigned 64-bit bitmask with bit 63 set: its 64 bits
+                // (bit 63 alone is Long.MIN_VALUE, which a Tablesaw long column reads as missing)
+                java.math.BigInteger big = p.getBigIntegerValue();
+                return big.signum() >= 0 && big.bitLength() <= 64 && big.longValue() != MISSING_LONG ? big.longValue() : outOfRange(MISSING_LONG);
+            }
+            case VALUE_NUMBER_FLOAT: {
+                double d = p.getDoubleValue();
+                return Double.isFinite(d) && Math.abs(d) < 0x1p63 ? Math.round(d) : outOfRange(MISSING_LONG);
+            }
             case VALUE_NULL:
                 return MISSING_LONG;
             case VALUE_STRING: {
@@ -143,8 +178,10 @@ final class JacksonAuditLine {
     private double doubleValue(JsonParser p, JsonToken t) throws IOException {
         switch (t) {
             case VALUE_NUMBER_INT:
-            case VALUE_NUMBER_FLOAT:
-                return p.getDoubleValue();
+            case VALUE_NUMBER_FLOAT: {
+                double d = p.getDoubleValue();
+                return Double.isFinite(d) ? d : outOfRange(Double.NaN);
+            }
             case VALUE_NULL:
                 return Double.NaN;
             case VALUE_STRING: {
@@ -157,6 +194,48 @@ final class JacksonAuditLine {
                 rowCoerced++;
                 return Double.NaN;
         }
+    }
+
+    /** Notes the current key's number as out of range; returns {@code missing}, what its column keeps instead. */
+    private int outOfRange(int missing) {
+        noteOutOfRange();
+        return missing;
+    }
+
+    private long outOfRange(long missing) {
+        noteOutOfRange();
+        return missing;
+    }
+
+    private double outOfRange(double missing) {
+        noteOutOfRange();
+        return missing;
+    }
+
+    private void noteOutOfRange() {
+        outOfRange = outOfRange == null ? key : outOfRange + ", " + key;
+    }
+
+    /** {"field":"message", ...} as "field: message; field: message", in the line's order. */
+    private String errors(JsonParser p, JsonToken t, int slot) throws IOException {
+        if (t != JsonToken.START_OBJECT) return stringValue(p, t, slot);
+        names.setLength(0);
+        String f;
+        while ((f = p.nextFieldName()) != null) {
+            JsonToken v = p.nextToken();
+            if (names.length() > 0) names.append("; ");
+            names.append(f).append(": ");
+            if (v.isStructStart()) {
+                p.skipChildren();
+                rowCoerced++;
+            } else if (v != JsonToken.VALUE_NULL) {
+                names.append(p.getText());
+            }
+        }
+        int len = names.length();
+        if (nameChars.length < len) nameChars = new char[len * 2];
+        names.getChars(0, len, nameChars, 0);
+        return rows.pools[slot].get(nameChars, 0, len);
     }
 
     private String stringValue(JsonParser p, JsonToken t, int slot) throws IOException {

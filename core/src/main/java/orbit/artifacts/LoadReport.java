@@ -4,7 +4,9 @@ import orbit.display.TableHtml;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a loader read and what it left out. Loaders never throw on bad data; everything they skipped
@@ -96,6 +98,8 @@ public record LoadReport(String source, long lines, long rows, long corruptLines
         final List<Long> corruptNumbers = new ArrayList<>();
         Truncation truncated;
         final List<String> warnings = new ArrayList<>();
+        /** Remarks about single lines ("duplicate key gpu"), each with how many lines and the first few line numbers. */
+        final Map<String, Noted> noted = new LinkedHashMap<>();
 
         Builder(String source) {
             this.source = source;
@@ -110,9 +114,28 @@ public record LoadReport(String source, long lines, long rows, long corruptLines
             if (!warnings.contains(w)) warnings.add(w);
         }
 
-        LoadReport build() {
-            return new LoadReport(source, lines, rows, corrupt, corruptNumbers, truncated, warnings);
+        /** {@code what} happened on line {@code lineNumber}: one warning per kind, with its line numbers. */
+        void note(String what, long lineNumber) {
+            Noted n = noted.computeIfAbsent(what, k -> new Noted());
+            n.count++;
+            if (n.lines.size() < MAX_LISTED) n.lines.add(lineNumber);
         }
+
+        LoadReport build() {
+            List<String> all = new ArrayList<>(warnings);
+            for (Map.Entry<String, Noted> e : noted.entrySet()) {
+                Noted n = e.getValue();
+                all.add(e.getKey() + " on " + n.count + (n.count == 1 ? " line (line " : " lines (lines ")
+                        + String.join(", ", n.lines.stream().map(String::valueOf).toList())
+                        + (n.count > n.lines.size() ? ", ..." : "") + ")");
+            }
+            return new LoadReport(source, lines, rows, corrupt, corruptNumbers, truncated, all);
+        }
+    }
+
+    static final class Noted {
+        long count;
+        final List<Long> lines = new ArrayList<>();
     }
 
     /** Reports of several files read into one table. */

@@ -10,6 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +39,9 @@ public final class NvidiaSmiCsvLoader {
             Map.entry("clocks_event_reasons.active", "throttle_reasons"),
             Map.entry("ecc.errors.corrected.volatile.total", "ecc_corrected"),
             Map.entry("ecc.errors.uncorrected.volatile.total", "ecc_uncorrected"),
-            Map.entry("pstate", "pstate"), Map.entry("hostname", "host"));
+            Map.entry("pstate", "pstate"), Map.entry("hostname", "host"), Map.entry("pci.bus_id", "pci_bus_id"),
+            Map.entry("memory.free", "mem_free_mib"), Map.entry("clocks.gr", "graphics_clock_mhz"),
+            Map.entry("clocks.current.graphics", "graphics_clock_mhz"));
 
     private static final Pattern HEADER_CELL = Pattern.compile("[a-z][a-z0-9_.]*( \\[[^\\]]*\\])?");
 
@@ -58,14 +62,21 @@ public final class NvidiaSmiCsvLoader {
                     header.clear();
                     header.add(mapped(cells));
                     header.add(units(cells));
+                    Set<String> seen = new HashSet<>();
+                    for (String c : header.get(0)) if (!seen.add(c)) report.note("duplicate column " + c + " in the header (the last value kept)", lineNo);
+                    return;
+                }
+                if (last) {
+                    // nvidia-smi ends every row with a newline: a last row without one was cut mid-write, even when
+                    // its cells still add up (a cut at a comma leaves the last field empty)
+                    report.truncated = new LoadReport.Truncation(lineNo, byteOffset, len);
                     return;
                 }
                 if (header.isEmpty() || cells.length != header.get(0).length) {
-                    if (last) report.truncated = new LoadReport.Truncation(lineNo, byteOffset, len);
-                    else report.corrupt(lineNo);
+                    report.corrupt(lineNo);
                     return;
                 }
-                row(rows, header.get(0), header.get(1), cells, report);
+                row(rows, header.get(0), header.get(1), cells, report, lineNo);
             }).run(in);
         } catch (NoSuchFileException e) {
             throw new OrbitException("no nvidia-smi log at " + file + ": check the path");
@@ -120,7 +131,7 @@ public final class NvidiaSmiCsvLoader {
         return out;
     }
 
-    private static void row(TableBuilder rows, String[] names, String[] units, String[] cells, LoadReport.Builder report) {
+    private static void row(TableBuilder rows, String[] names, String[] units, String[] cells, LoadReport.Builder report, long lineNo) {
         rows.beginRow();
         for (int i = 0; i < cells.length; i++) {
             String name = names[i];
@@ -132,23 +143,33 @@ public final class NvidiaSmiCsvLoader {
                     if (t == null) report.warn("unreadable timestamps left empty (e.g. \"" + v + "\")");
                     rows.set(name, t);
                 }
-                case "uuid", "name", "pstate", "host" -> rows.set(name, v);
-                case "mem_used_mib", "mem_total_mib" -> {
-                    Double d = Units.number(v);
+                case "uuid", "name", "pstate", "host", "pci_bus_id" -> rows.set(name, v);
+                case "mem_used_mib", "mem_total_mib", "mem_free_mib" -> {
+                    Double d = inRange(name, Units.number(v), report, lineNo);
                     String unit = Units.unitOf(v).isEmpty() ? units[i] : Units.unitOf(v);
                     if (d != null && unit.equalsIgnoreCase("GiB")) d *= 1024;
                     if (d != null && unit.equalsIgnoreCase("MB")) d = d * 1e6 / (1 << 20);
                     rows.set(name, d);
                 }
                 default -> {
-                    Double d = Units.number(v);
+                    Double raw = Units.number(v);
+                    Double d = inRange(name, raw, report, lineNo);
                     boolean known = NAMES.containsValue(name);
-                    if (d == null && known) report.warn("non-numeric " + name + " values left empty (e.g. \"" + v + "\")");
-                    rows.set(name, d != null ? d : known ? null : v);
+                    if (raw == null && known) report.warn("non-numeric " + name + " values left empty (e.g. \"" + v + "\")");
+                    rows.set(name, d != null ? d : known || raw != null ? null : v);
                 }
             }
         }
         rows.set("source", "nvidia-smi");
         rows.endRow();
+    }
+
+    /** {@code d}, or null with a note when it is not finite ("1e999999") or does not fit an int column. */
+    private static Double inRange(String name, Double d, LoadReport.Builder report, long lineNo) {
+        if (d == null) return null;
+        boolean intColumn = List.of(AuditLoader.INT_COLUMNS).contains(name);
+        if (Double.isFinite(d) && (!intColumn || Math.abs(d) <= Integer.MAX_VALUE)) return d;
+        report.note("number out of range for " + name + " (left empty)", lineNo);
+        return null;
     }
 }

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import static orbit.artifacts.AuditColumns.FIELDS;
+import static orbit.artifacts.AuditColumns.KIND;
 import static orbit.artifacts.AuditColumns.K_DOUBLE;
+import static orbit.artifacts.AuditColumns.K_ERRORS;
 import static orbit.artifacts.AuditColumns.K_EVENT;
 import static orbit.artifacts.AuditColumns.K_INT;
 import static orbit.artifacts.AuditColumns.K_NAMES;
@@ -22,7 +24,7 @@ import static orbit.artifacts.AuditColumns.MISSING_INT;
 final class PlainAuditLine {
     /**
      * Thrown (one shared instance, no stack trace) where a line leaves the plain shape that {@link #read} reads:
-     * an event, a key not in the schema, an escape or non-ASCII text, a number with an exponent or more digits
+     * an event, a key not in the schema or twice on the line, an integer out of its column's range, an escape or non-ASCII text, a number with an exponent or more digits
      * than a long or a double holds exactly, a value of another type than its column's, an object spread over
      * lines, anything that is not JSON. Jackson then reads that line, so every rule about such lines (coercion,
      * corrupt lines, unknown keys) stays in one place.
@@ -56,6 +58,7 @@ final class PlainAuditLine {
     private final byte[][] orderKeys = new byte[64][];
     private final int[] orderIds = new int[64];
     private int at; // the plain reader's position in the line
+    private long seen; // the keys of the line so far, one bit per key index
     private byte[] nameBytes = new byte[64];
     private final AuditColumns rows;
 
@@ -73,6 +76,7 @@ final class PlainAuditLine {
      */
     int read(byte[] b, int pos) {
         rows.newRow();
+        seen = 0;
         try {
             at = pos;
             space(b);
@@ -118,7 +122,7 @@ final class PlainAuditLine {
             byte[] want = orderKeys[k];
             if (want != null && sameBytes(b, s, want)) {
                 at = s + want.length + 1;
-                return orderIds[k];
+                return once(orderIds[k]);
             }
         }
         int e = plainStringEnd(b, s);
@@ -132,10 +136,18 @@ final class PlainAuditLine {
                     orderKeys[k] = name.getBytes(StandardCharsets.US_ASCII);
                     orderIds[k] = id;
                 }
-                return id;
+                return once(id);
             }
         }
         throw NOT_PLAIN; // not in the schema: Jackson's way lists it in the report
+    }
+
+    /** {@code id}, unless its key was already on this line: Jackson's way reports the duplicate. */
+    private int once(int id) throws NotPlain {
+        long bit = 1L << (id >>> 16);
+        if ((seen & bit) != 0) throw NOT_PLAIN;
+        seen |= bit;
+        return id;
     }
 
     /** True when the bytes at {@code s} are {@code want} followed by a closing quote. */
@@ -164,11 +176,12 @@ final class PlainAuditLine {
         AuditColumns r = rows;
         int n = r.n;
         int slot = id & 0xff;
-        switch (id & ~0xff) {
+        switch (id & KIND) {
             case K_INT -> {
                 if (plainNull(b)) return; // already missing
                 long v = plainLong(b);
-                r.ints[slot][n] = v > Integer.MAX_VALUE || v < Integer.MIN_VALUE ? MISSING_INT : (int) v;
+                if (v > Integer.MAX_VALUE || v <= Integer.MIN_VALUE) throw NOT_PLAIN; // out of range: Jackson's way reports it
+                r.ints[slot][n] = (int) v;
             }
             case K_DOUBLE -> {
                 if (!plainNull(b)) r.doubles[slot][n] = plainDouble(b);
@@ -180,13 +193,16 @@ final class PlainAuditLine {
                 if (!plainNull(b)) r.ts[n] = plainInstant(b);
             }
             case K_THROTTLE -> {
-                if (!plainNull(b)) r.throttle[n] = plainLong(b);
+                if (!plainNull(b)) r.throttle[n] = plainBitmask(b);
             }
             case K_PROCS -> {
                 if (!plainNull(b)) plainProcs(b);
             }
             case K_NAMES -> {
                 if (!plainNull(b)) r.strings[slot][n] = b[at] == '[' ? plainNames(b, slot) : plainString(b, slot);
+            }
+            case K_ERRORS -> {
+                if (!plainNull(b)) r.strings[slot][n] = plainErrors(b, slot);
             }
             default -> throw NOT_PLAIN;
         }
@@ -209,6 +225,22 @@ final class PlainAuditLine {
         byte c = b[at];
         if (at - s > 18 || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')) throw NOT_PLAIN;
         return neg ? -v : v;
+    }
+
+    /** An unsigned 64-bit JSON integer (NVML's bitmasks) as its 64 bits. */
+    private long plainBitmask(byte[] b) throws NotPlain {
+        int s = at;
+        long v = integerDigits(b);
+        byte c = b[at];
+        if (c == '.' || c == 'e' || c == 'E') throw NOT_PLAIN;
+        if (at - s <= 18) return v;
+        try { // 19 or 20 digits: rare (bits from 60 up)
+            v = Long.parseUnsignedLong(new String(b, s, at - s, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            throw NOT_PLAIN;
+        }
+        if (v == AuditColumns.MISSING_LONG) throw NOT_PLAIN; // bit 63 alone is Tablesaw's missing value: Jackson's way reports it
+        return v;
     }
 
     /** A JSON number's integer part: "0" or a run of digits not starting with 0 (callers bound its length). */
@@ -299,6 +331,47 @@ final class PlainAuditLine {
                 space(b);
                 byte c = b[at++];
                 if (c == ']') break;
+                if (c != ',') throw NOT_PLAIN;
+                space(b);
+            }
+        } else {
+            at++;
+        }
+        return rows.pools[slot].get(nameBytes, 0, len);
+    }
+
+    /** {"field":"message", ...} as "field: message; field: message", as {@link JacksonAuditLine#errors} does. */
+    private String plainErrors(byte[] b, int slot) throws NotPlain {
+        if (b[at] != '{') throw NOT_PLAIN;
+        at++;
+        space(b);
+        int len = 0;
+        if (b[at] != '}') {
+            while (true) {
+                for (int part = 0; part < 2; part++) {
+                    if (b[at] != '"') throw NOT_PLAIN;
+                    int s = at + 1;
+                    int e = plainStringEnd(b, s);
+                    at = e + 1;
+                    int need = len + 2 + e - s;
+                    if (need > nameBytes.length) nameBytes = Arrays.copyOf(nameBytes, need * 2);
+                    if (part == 1) {
+                        nameBytes[len++] = ':';
+                        nameBytes[len++] = ' ';
+                    } else if (len > 0) {
+                        nameBytes[len++] = ';';
+                        nameBytes[len++] = ' ';
+                    }
+                    System.arraycopy(b, s, nameBytes, len, e - s);
+                    len += e - s;
+                    space(b);
+                    if (part == 0) {
+                        if (b[at++] != ':') throw NOT_PLAIN;
+                        space(b);
+                    }
+                }
+                byte c = b[at++];
+                if (c == '}') break;
                 if (c != ',') throw NOT_PLAIN;
                 space(b);
             }

@@ -22,7 +22,7 @@ import java.util.Map;
  * explicit nulls. Thread-safe: the XID watcher writes events while the sampler writes samples.
  */
 public final class AuditWriter implements AutoCloseable {
-    public static final String SCHEMA = "orbit.nvml_audit.v1";
+    public static final String SCHEMA = AuditSchema.NAME;
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -60,12 +60,19 @@ public final class AuditWriter implements AutoCloseable {
         return TS.format(ts);
     }
 
-    public synchronized void write(GpuSnapshot snapshot) {
-        String ts = timestamp(snapshot.ts());
-        for (GpuSample s : snapshot.gpus()) writeSample(ts, s);
+    /** One line per GPU of the snapshot, each with the host's memory read now. */
+    public void write(GpuSnapshot snapshot) {
+        write(snapshot, HostMemory.read());
     }
 
-    private void writeSample(String ts, GpuSample s) {
+    /** One line per GPU of the snapshot, each with {@code host} as the host's memory. */
+    public synchronized void write(GpuSnapshot snapshot, HostMemory hostMemory) {
+        String ts = timestamp(snapshot.ts());
+        for (GpuSample s : snapshot.gpus()) writeSample(ts, s, hostMemory);
+    }
+
+    /** Keys in {@link AuditSchema#SAMPLE_KEYS} order (a test holds the two together). */
+    private void writeSample(String ts, GpuSample s, HostMemory hostMemory) {
         try (JsonGenerator g = begin()) {
             g.writeStringField("ts", ts);
             g.writeStringField("host", host);
@@ -85,7 +92,11 @@ public final class AuditWriter implements AutoCloseable {
             num(g, "sm_clock_mhz", s.smClockMhz());
             num(g, "mem_clock_mhz", s.memClockMhz());
             num(g, "graphics_clock_mhz", s.graphicsClockMhz());
-            num(g, "throttle_reasons", s.throttleReasons());
+            if (s.throttleReasons() == null) g.writeNullField("throttle_reasons");
+            else { // NVML's unsigned long long: bit 63 is a large number, not a negative one
+                g.writeFieldName("throttle_reasons");
+                g.writeNumber(Long.toUnsignedString(s.throttleReasons()));
+            }
             strings(g, "throttle_reason_names", s.throttleReasonNames());
             num(g, "ecc_corrected", s.eccCorrected());
             num(g, "ecc_uncorrected", s.eccUncorrected());
@@ -105,6 +116,8 @@ public final class AuditWriter implements AutoCloseable {
                 }
                 g.writeEndArray();
             }
+            num(g, "host_mem_total_mib", hostMemory.totalMib());
+            num(g, "host_mem_available_mib", hostMemory.availableMib());
             g.writeStringField("source", s.source());
             if (!s.errors().isEmpty()) {
                 g.writeObjectFieldStart("errors");

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Decodes the clock event (formerly "throttle") reasons bitmask. Names follow nvidia-smi's
- * {@code clocks_event_reasons.*} fields so the two sources decode alike.
+ * {@code clocks_event_reasons.*} fields so the two sources decode alike: the known bits in bit order, then one
+ * {@code unknown_0x<hex>} holding every other bit. gpu-tracker.sh's awk decodes the same way, bit for bit.
  */
 public final class ClockReasons {
     private static final long[] BITS = {0x1L, 0x2L, 0x4L, 0x8L, 0x10L, 0x20L, 0x40L, 0x80L, 0x100L};

@@ -30,9 +30,11 @@ public final class Nvml implements AutoCloseable {
         this.library = library;
         this.capabilities = capabilities;
         byte[] text = new byte[96];
-        driverVersion = NvmlNative.nvmlSystemGetDriverVersion(text, text.length) == NvmlNative.SUCCESS ? cString(text) : null;
+        driverVersion = capabilities.has(NvmlNative.DriverVersion.class)
+                && NvmlNative.DriverVersion.nvmlSystemGetDriverVersion(text, text.length) == NvmlNative.SUCCESS ? cString(text) : null;
         int[] one = new int[1];
-        cudaDriverVersion = NvmlNative.nvmlSystemGetCudaDriverVersion(one) == NvmlNative.SUCCESS
+        cudaDriverVersion = capabilities.has(NvmlNative.CudaDriverVersion.class)
+                && NvmlNative.CudaDriverVersion.nvmlSystemGetCudaDriverVersion(one) == NvmlNative.SUCCESS
                 ? (one[0] / 1000) + "." + (one[0] % 1000) / 10 : null;
         int count = NvmlNative.nvmlDeviceGetCount_v2(one) == NvmlNative.SUCCESS ? one[0] : 0;
         List<NvmlDevice> found = new ArrayList<>(count);
@@ -70,11 +72,12 @@ public final class Nvml implements AutoCloseable {
             caps = NvmlNative.bind(lib);
         } catch (UnsatisfiedLinkError e) {
             return new NvmlProbe.NotFound("no NVIDIA driver found: " + library + " is not a usable NVML library ("
-                    + firstLine(e.getMessage()) + ")");
+                    + firstLine(e.getMessage()) + "; it lacks one of nvmlInit_v2, nvmlDeviceGetCount_v2,"
+                    + " nvmlDeviceGetHandleByIndex_v2, nvmlDeviceGetName, nvmlDeviceGetUUID)");
         }
         int r = NvmlNative.nvmlInit_v2();
         if (r != NvmlNative.SUCCESS) {
-            return new NvmlProbe.NotFound("no NVIDIA driver found: nvmlInit failed: " + NvmlNative.nvmlErrorString(r)
+            return new NvmlProbe.NotFound("no NVIDIA driver found: nvmlInit failed: " + errorText(caps, r)
                     + " (NVML error " + r + "); check that the NVIDIA kernel module is loaded (nvidia-smi)");
         }
         return new NvmlProbe.Found(new Nvml(library, caps));
@@ -115,20 +118,39 @@ public final class Nvml implements AutoCloseable {
 
     /** NVML's own text for a return code, cached: the same few codes repeat every sample. */
     String errorString(int result) {
-        if (result < 0 || result >= errorStrings.length) return NvmlNative.nvmlErrorString(result);
+        if (result < 0 || result >= errorStrings.length) return errorText(capabilities, result);
         String s = errorStrings[result];
         if (s == null) {
-            s = NvmlNative.nvmlErrorString(result);
+            s = errorText(capabilities, result);
             errorStrings[result] = s;
         }
         return s;
+    }
+
+    /** nvmlErrorString, or where the library lacks it the names NVML gives the codes ORBIT tells apart. */
+    private static String errorText(NvmlNative.Capabilities caps, int result) {
+        if (caps.has(NvmlNative.ErrorString.class)) return NvmlNative.ErrorString.nvmlErrorString(result);
+        return switch (result) {
+            case NvmlNative.ERROR_NOT_SUPPORTED -> "Not Supported";
+            case NvmlNative.ERROR_INSUFFICIENT_SIZE -> "Insufficient Size";
+            case NvmlNative.ERROR_TIMEOUT -> "Timeout";
+            case NvmlNative.ERROR_FUNCTION_NOT_FOUND -> "Function Not Found";
+            case NvmlNative.ERROR_GPU_IS_LOST -> "GPU is lost";
+            case NvmlNative.ERROR_ARGUMENT_VERSION_MISMATCH -> "Argument version mismatch";
+            default -> "NVML error " + result;
+        };
+    }
+
+    /** The NVML calls this library lacks (an older driver): the fields they fill are null. */
+    public List<String> missingCalls() {
+        return capabilities.missing();
     }
 
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        NvmlNative.nvmlShutdown();
+        if (capabilities.has(NvmlNative.Shutdown.class)) NvmlNative.Shutdown.nvmlShutdown();
     }
 
     static String cString(byte[] bytes) {

@@ -45,6 +45,26 @@ public final class NvmlDevice {
             F_ECC_UNCORR = 1 << 11, F_TX = 1 << 12, F_RX = 1 << 13, F_REPLAY = 1 << 14, F_PSTATE = 1 << 15, F_PROCS = 1 << 16;
     private int unsupported;
     private String notSupported;
+    // Fields the library has no call for (an older driver): null on every sample, listed once in sampler_start
+    private final int absent;
+
+    private static int absent(NvmlNative.Capabilities caps) {
+        int bits = 0;
+        if (!caps.has(NvmlNative.Utilization.class)) bits |= F_UTIL;
+        if (!caps.has(NvmlNative.Memory.class) && !caps.memoryV2()) bits |= F_MEM;
+        if (!caps.has(NvmlNative.Temperature.class)) bits |= F_TEMP;
+        if (!caps.has(NvmlNative.Power.class)) bits |= F_POWER;
+        if (!caps.has(NvmlNative.PowerLimit.class)) bits |= F_LIMIT;
+        if (!caps.has(NvmlNative.Energy.class)) bits |= F_ENERGY;
+        if (!caps.has(NvmlNative.Clocks.class)) bits |= F_SM | F_MEMCLK | F_GRAPHICS;
+        if (!caps.eventReasons() && !caps.throttleReasons()) bits |= F_REASONS;
+        if (!caps.has(NvmlNative.Ecc.class)) bits |= F_ECC_CORR | F_ECC_UNCORR;
+        if (!caps.has(NvmlNative.PcieThroughput.class)) bits |= F_TX | F_RX;
+        if (!caps.has(NvmlNative.PcieReplay.class)) bits |= F_REPLAY;
+        if (!caps.has(NvmlNative.PerformanceState.class)) bits |= F_PSTATE;
+        if (!caps.processesV2() && !caps.processesV1()) bits |= F_PROCS;
+        return bits;
+    }
 
 
     // errors of the read in progress; allocated only when a field fails
@@ -58,12 +78,13 @@ public final class NvmlDevice {
         this.uuid = NvmlNative.nvmlDeviceGetUUID(handle, text, text.length) == NvmlNative.SUCCESS ? Nvml.cString(text) : null;
         text = new byte[96];
         this.name = NvmlNative.nvmlDeviceGetName(handle, text, text.length) == NvmlNative.SUCCESS ? Nvml.cString(text) : null;
-        byte[] pci = new byte[68];
-        this.pciBusId = NvmlNative.nvmlDeviceGetPciInfo_v3(handle, pci) == NvmlNative.SUCCESS
-                ? Nvml.cString(java.util.Arrays.copyOfRange(pci, 36, 68)) : null;
         NvmlNative.Capabilities caps = nvml.capabilities();
+        byte[] pci = new byte[68];
+        this.pciBusId = caps.has(NvmlNative.PciInfo.class) && NvmlNative.PciInfo.nvmlDeviceGetPciInfo_v3(handle, pci) == NvmlNative.SUCCESS
+                ? Nvml.cString(java.util.Arrays.copyOfRange(pci, 36, 68)) : null;
         this.useMemoryV2 = caps.memoryV2();
         this.useEventReasons = caps.eventReasons();
+        this.absent = absent(caps);
     }
 
     public int index() {
@@ -96,11 +117,12 @@ public final class NvmlDevice {
         errors = null;
         final long o = outAddress;
         Integer utilGpu = null, utilMem = null;
-        if (!skipped(F_UTIL, "util_gpu") && ok(call(NvmlNative.nvmlDeviceGetUtilizationRates(handle, o)), F_UTIL, "util_gpu")) {
+        if (!skipped(F_UTIL, "util_gpu") && ok(call(NvmlNative.Utilization.nvmlDeviceGetUtilizationRates(handle, o)), F_UTIL, "util_gpu")) {
             utilGpu = out.getInt(0);
             utilMem = out.getInt(4);
         }
         Long memTotal = null, memFree = null, memUsed = null;
+        NvmlNative.Capabilities caps = nvml.capabilities();
         int r;
         if (useMemoryV2) {
             out.putLong(0, NvmlNative.MEMORY_V2_VERSION); // version in the first 4 bytes, padding zeroed
@@ -116,43 +138,43 @@ public final class NvmlDevice {
                 ok(r, 0, "mem_used_mib");
             }
         }
-        if (!useMemoryV2 && !skipped(F_MEM, "mem_used_mib")
-                && ok(call(NvmlNative.nvmlDeviceGetMemoryInfo(handle, o)), F_MEM, "mem_used_mib")) { // nvmlMemory_t: total, free, used
+        if (!useMemoryV2 && caps.has(NvmlNative.Memory.class) && !skipped(F_MEM, "mem_used_mib")
+                && ok(call(NvmlNative.Memory.nvmlDeviceGetMemoryInfo(handle, o)), F_MEM, "mem_used_mib")) { // nvmlMemory_t: total, free, used
             memTotal = out.getLong(0) >>> MIB_SHIFT;
             memFree = out.getLong(8) >>> MIB_SHIFT;
             memUsed = out.getLong(16) >>> MIB_SHIFT;
         }
         Integer temp = skipped(F_TEMP, "temp_c") ? null
-                : intField(NvmlNative.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, o), F_TEMP, "temp_c");
+                : intField(NvmlNative.Temperature.nvmlDeviceGetTemperature(handle, NvmlNative.TEMPERATURE_GPU, o), F_TEMP, "temp_c");
         Double power = null, energy = null;
-        if (!skipped(F_POWER, "power_w") && ok(call(NvmlNative.nvmlDeviceGetPowerUsage(handle, o)), F_POWER, "power_w")) {
+        if (!skipped(F_POWER, "power_w") && ok(call(NvmlNative.Power.nvmlDeviceGetPowerUsage(handle, o)), F_POWER, "power_w")) {
             power = uint() / 1000.0;
         }
         Double limit = powerLimit();
-        if (!skipped(F_ENERGY, "energy_j") && ok(call(NvmlNative.nvmlDeviceGetTotalEnergyConsumption(handle, o)), F_ENERGY, "energy_j")) {
+        if (!skipped(F_ENERGY, "energy_j") && ok(call(NvmlNative.Energy.nvmlDeviceGetTotalEnergyConsumption(handle, o)), F_ENERGY, "energy_j")) {
             energy = out.getLong(0) / 1000.0;
         }
         Integer sm = skipped(F_SM, "sm_clock_mhz") ? null
-                : intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, o), F_SM, "sm_clock_mhz");
+                : intField(NvmlNative.Clocks.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_SM, o), F_SM, "sm_clock_mhz");
         Integer memClock = skipped(F_MEMCLK, "mem_clock_mhz") ? null
-                : intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, o), F_MEMCLK, "mem_clock_mhz");
+                : intField(NvmlNative.Clocks.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_MEM, o), F_MEMCLK, "mem_clock_mhz");
         Integer graphics = skipped(F_GRAPHICS, "graphics_clock_mhz") ? null
-                : intField(NvmlNative.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, o), F_GRAPHICS, "graphics_clock_mhz");
+                : intField(NvmlNative.Clocks.nvmlDeviceGetClockInfo(handle, NvmlNative.CLOCK_GRAPHICS, o), F_GRAPHICS, "graphics_clock_mhz");
         Long reasons = readReasons();
-        Long eccCorrected = skipped(F_ECC_CORR, "ecc_corrected") ? null : longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle,
+        Long eccCorrected = skipped(F_ECC_CORR, "ecc_corrected") ? null : longField(NvmlNative.Ecc.nvmlDeviceGetTotalEccErrors(handle,
                 NvmlNative.MEMORY_ERROR_CORRECTED, NvmlNative.ECC_COUNTER_VOLATILE, o), F_ECC_CORR, "ecc_corrected");
-        Long eccUncorrected = skipped(F_ECC_UNCORR, "ecc_uncorrected") ? null : longField(NvmlNative.nvmlDeviceGetTotalEccErrors(handle,
+        Long eccUncorrected = skipped(F_ECC_UNCORR, "ecc_uncorrected") ? null : longField(NvmlNative.Ecc.nvmlDeviceGetTotalEccErrors(handle,
                 NvmlNative.MEMORY_ERROR_UNCORRECTED, NvmlNative.ECC_COUNTER_VOLATILE, o), F_ECC_UNCORR, "ecc_uncorrected");
         Long tx = null, rx = null, replay = null;
         if (!skipped(F_TX, "pcie_tx_kbps")
-                && ok(call(NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, o)), F_TX, "pcie_tx_kbps")) tx = uint();
+                && ok(call(NvmlNative.PcieThroughput.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_TX_BYTES, o)), F_TX, "pcie_tx_kbps")) tx = uint();
         if (!skipped(F_RX, "pcie_rx_kbps")
-                && ok(call(NvmlNative.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, o)), F_RX, "pcie_rx_kbps")) rx = uint();
-        if (!skipped(F_REPLAY, "pcie_replay") && ok(call(NvmlNative.nvmlDeviceGetPcieReplayCounter(handle, o)), F_REPLAY, "pcie_replay")) {
+                && ok(call(NvmlNative.PcieThroughput.nvmlDeviceGetPcieThroughput(handle, NvmlNative.PCIE_RX_BYTES, o)), F_RX, "pcie_rx_kbps")) rx = uint();
+        if (!skipped(F_REPLAY, "pcie_replay") && ok(call(NvmlNative.PcieReplay.nvmlDeviceGetPcieReplayCounter(handle, o)), F_REPLAY, "pcie_replay")) {
             replay = uint();
         }
         String pstate = null;
-        if (!skipped(F_PSTATE, "pstate") && ok(call(NvmlNative.nvmlDeviceGetPerformanceState(handle, o)), F_PSTATE, "pstate")) {
+        if (!skipped(F_PSTATE, "pstate") && ok(call(NvmlNative.PerformanceState.nvmlDeviceGetPerformanceState(handle, o)), F_PSTATE, "pstate")) {
             int p = out.getInt(0);
             if (p >= 0 && p <= 15) pstate = PSTATES[p];
             else error("pstate", "Unknown performance state " + p);
@@ -169,7 +191,7 @@ public final class NvmlDevice {
      */
     private Double powerLimit() {
         if (skipped(F_LIMIT, "power_limit_w")) return null;
-        if (!ok(call(NvmlNative.nvmlDeviceGetEnforcedPowerLimit(handle, outAddress)), F_LIMIT, "power_limit_w")) return null;
+        if (!ok(call(NvmlNative.PowerLimit.nvmlDeviceGetEnforcedPowerLimit(handle, outAddress)), F_LIMIT, "power_limit_w")) return null;
         return uint() / 1000.0;
     }
 
@@ -185,6 +207,7 @@ public final class NvmlDevice {
 
     /** True (and the field's error kept) when this device already answered NOT_SUPPORTED for it. */
     private boolean skipped(int bit, String field) {
+        if ((absent & bit) != 0) return true;
         if ((unsupported & bit) == 0) return false;
         error(field, notSupported);
         return true;
@@ -206,6 +229,7 @@ public final class NvmlDevice {
 
     private Long readReasons() {
         NvmlNative.Capabilities caps = nvml.capabilities();
+        if ((absent & F_REASONS) != 0) return null;
         if (useEventReasons) {
             int r = call(NvmlNative.EventReasons.nvmlDeviceGetCurrentClocksEventReasons(handle, outAddress));
             if (r == NvmlNative.SUCCESS) return out.getLong(0);
@@ -216,7 +240,7 @@ public final class NvmlDevice {
             useEventReasons = false; // older driver: the call was named "throttle reasons"
         }
         if (!caps.throttleReasons()) {
-            error("throttle_reasons", "Function Not Found");
+            error("throttle_reasons", "Function Not Found"); // the event-reasons call said so: no older one to fall back on
             return null;
         }
         if (skipped(F_REASONS, "throttle_reasons")) return null;
@@ -226,10 +250,6 @@ public final class NvmlDevice {
     private List<GpuSample.GpuProcess> readProcesses() {
         NvmlNative.Capabilities caps = nvml.capabilities();
         boolean v2 = caps.processesV2();
-        if (!v2 && !caps.processesV1()) {
-            error("procs", "Function Not Found");
-            return null;
-        }
         int stride = v2 ? 24 : 16; // nvmlProcessInfo_v2_t / nvmlProcessInfo_v1_t, pid at 0, usedGpuMemory at 8
         for (int attempt = 0; attempt < 3; attempt++) {
             count.putInt(0, procs.capacity() / stride);

@@ -3,14 +3,22 @@ package orbit.nvml;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
 /**
  * JNA direct mapping of the NVML calls ORBIT uses. Device and event-set handles are opaque pointers passed
  * as {@code long}. The per-sample calls take their out-parameter as the {@code long} address of native
  * memory that each {@link NvmlDevice} owns and reuses (a direct ByteBuffer): no argument conversion,
  * no array copy-in/copy-out, no Structure reflection per call. Set-up calls keep primitive arrays.
  *
- * <p>Calls that older drivers lack live in their own nested classes, so a missing symbol only switches
- * that one call off (and its fallback on) instead of failing the whole binding.
+ * <p>Only init, count, handle, name and UUID are required. Every other call lives in its own nested class, so
+ * a library without it still binds: the field it fills is null (or its fallback is used, e.g. memory v1 for v2),
+ * and sampler_start lists the calls the library lacks.
  */
 final class NvmlNative {
     private NvmlNative() {}
@@ -38,15 +46,9 @@ final class NvmlNative {
     /** NVML_VALUE_NOT_AVAILABLE for unsigned long long fields. */
     static final long VALUE_NOT_AVAILABLE = -1L;
 
+    // ---- required: without these a library is not NVML ----
+
     static native int nvmlInit_v2();
-
-    static native int nvmlShutdown();
-
-    static native String nvmlErrorString(int result);
-
-    static native int nvmlSystemGetDriverVersion(byte[] version, int length);
-
-    static native int nvmlSystemGetCudaDriverVersion(int[] version);
 
     static native int nvmlDeviceGetCount_v2(int[] count);
 
@@ -56,32 +58,74 @@ final class NvmlNative {
 
     static native int nvmlDeviceGetName(long device, byte[] name, int length);
 
+    // ---- optional: each in its own class, so a library without it still binds; its field is then null ----
+
+    static final class Shutdown {
+        static native int nvmlShutdown();
+    }
+
+    static final class ErrorString {
+        static native String nvmlErrorString(int result);
+    }
+
+    static final class DriverVersion {
+        static native int nvmlSystemGetDriverVersion(byte[] version, int length);
+    }
+
+    static final class CudaDriverVersion {
+        static native int nvmlSystemGetCudaDriverVersion(int[] version);
+    }
+
     /** nvmlPciInfo_t: busIdLegacy[16], domain, bus, device, pciDeviceId, pciSubSystemId, busId[32] (68 bytes). */
-    static native int nvmlDeviceGetPciInfo_v3(long device, byte[] pci);
+    static final class PciInfo {
+        static native int nvmlDeviceGetPciInfo_v3(long device, byte[] pci);
+    }
 
     /** nvmlUtilization_t: gpu, memory. */
-    static native int nvmlDeviceGetUtilizationRates(long device, long utilization);
+    static final class Utilization {
+        static native int nvmlDeviceGetUtilizationRates(long device, long utilization);
+    }
 
     /** nvmlMemory_t: total, free, used — in that order. */
-    static native int nvmlDeviceGetMemoryInfo(long device, long memory);
+    static final class Memory {
+        static native int nvmlDeviceGetMemoryInfo(long device, long memory);
+    }
 
-    static native int nvmlDeviceGetTemperature(long device, int sensor, long temp);
+    static final class Temperature {
+        static native int nvmlDeviceGetTemperature(long device, int sensor, long temp);
+    }
 
-    static native int nvmlDeviceGetPowerUsage(long device, long milliwatts);
+    static final class Power {
+        static native int nvmlDeviceGetPowerUsage(long device, long milliwatts);
+    }
 
-    static native int nvmlDeviceGetEnforcedPowerLimit(long device, long milliwatts);
+    static final class PowerLimit {
+        static native int nvmlDeviceGetEnforcedPowerLimit(long device, long milliwatts);
+    }
 
-    static native int nvmlDeviceGetTotalEnergyConsumption(long device, long millijoules);
+    static final class Energy {
+        static native int nvmlDeviceGetTotalEnergyConsumption(long device, long millijoules);
+    }
 
-    static native int nvmlDeviceGetClockInfo(long device, int clockType, long mhz);
+    static final class Clocks {
+        static native int nvmlDeviceGetClockInfo(long device, int clockType, long mhz);
+    }
 
-    static native int nvmlDeviceGetTotalEccErrors(long device, int errorType, int counterType, long count);
+    static final class Ecc {
+        static native int nvmlDeviceGetTotalEccErrors(long device, int errorType, int counterType, long count);
+    }
 
-    static native int nvmlDeviceGetPcieThroughput(long device, int counter, long kbPerSecond);
+    static final class PcieThroughput {
+        static native int nvmlDeviceGetPcieThroughput(long device, int counter, long kbPerSecond);
+    }
 
-    static native int nvmlDeviceGetPcieReplayCounter(long device, long count);
+    static final class PcieReplay {
+        static native int nvmlDeviceGetPcieReplayCounter(long device, long count);
+    }
 
-    static native int nvmlDeviceGetPerformanceState(long device, long pstate);
+    static final class PerformanceState {
+        static native int nvmlDeviceGetPerformanceState(long device, long pstate);
+    }
 
     static final class MemoryV2 {
         /** nvmlMemory_v2_t: unsigned version (+4 padding), then total, reserved, free, used: 40 bytes. */
@@ -117,9 +161,42 @@ final class NvmlNative {
         static native int nvmlEventSetFree(long set);
     }
 
-    /** What the loaded library offers beyond the base calls. */
-    record Capabilities(boolean memoryV2, boolean eventReasons, boolean throttleReasons,
-                        boolean processesV2, boolean processesV1, boolean events) {}
+    /** Every optional group of calls, in the order a sample reads them. */
+    private static final List<Class<?>> OPTIONAL = List.of(Shutdown.class, ErrorString.class, DriverVersion.class,
+            CudaDriverVersion.class, PciInfo.class, Utilization.class, Memory.class, MemoryV2.class, Temperature.class,
+            Power.class, PowerLimit.class, Energy.class, Clocks.class, EventReasons.class, ThrottleReasons.class, Ecc.class,
+            PcieThroughput.class, PcieReplay.class, PerformanceState.class, ProcessesV2.class, ProcessesV1.class, Events.class);
+
+    /** Which optional groups of calls the loaded library has; {@link #missing} names the calls it lacks. */
+    record Capabilities(Set<Class<?>> present, List<String> missing) {
+        boolean has(Class<?> calls) {
+            return present.contains(calls);
+        }
+
+        boolean memoryV2() {
+            return has(MemoryV2.class);
+        }
+
+        boolean eventReasons() {
+            return has(EventReasons.class);
+        }
+
+        boolean throttleReasons() {
+            return has(ThrottleReasons.class);
+        }
+
+        boolean processesV2() {
+            return has(ProcessesV2.class);
+        }
+
+        boolean processesV1() {
+            return has(ProcessesV1.class);
+        }
+
+        boolean events() {
+            return has(Events.class);
+        }
+    }
 
     private static NativeLibrary bound;
     private static Capabilities capabilities;
@@ -137,9 +214,13 @@ final class NvmlNative {
             return capabilities;
         }
         Native.register(NvmlNative.class, library);
-        capabilities = new Capabilities(optional(MemoryV2.class, library), optional(EventReasons.class, library),
-                optional(ThrottleReasons.class, library), optional(ProcessesV2.class, library),
-                optional(ProcessesV1.class, library), optional(Events.class, library));
+        Set<Class<?>> present = new HashSet<>();
+        List<String> missing = new ArrayList<>();
+        for (Class<?> calls : OPTIONAL) {
+            if (optional(calls, library)) present.add(calls);
+            else for (Method m : calls.getDeclaredMethods()) if (Modifier.isNative(m.getModifiers())) missing.add(m.getName());
+        }
+        capabilities = new Capabilities(Set.copyOf(present), List.copyOf(missing));
         bound = library;
         return capabilities;
     }
@@ -149,7 +230,7 @@ final class NvmlNative {
             Native.register(calls, library);
             return true;
         } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
-            return false; // this driver predates the call: its fallback is used instead
+            return false; // this driver predates the call (or never had it): its field is null, or its fallback is used
         }
     }
 }

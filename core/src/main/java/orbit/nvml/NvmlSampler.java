@@ -31,6 +31,8 @@ public final class NvmlSampler implements GpuSampler {
         description.put("cuda_driver_version", nvml.cudaDriverVersion());
         description.put("gpus", devices.size());
         if (!nvml.deviceErrors().isEmpty()) description.put("device_errors", nvml.deviceErrors());
+        // calls an older driver lacks: the fields they fill are null on every line, said once here
+        description.put("missing_calls", nvml.missingCalls());
     }
 
     /** Opens NVML and samples through it, or says why it cannot. */

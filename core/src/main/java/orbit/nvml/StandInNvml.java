@@ -30,11 +30,21 @@ public final class StandInNvml {
 
     /** Compiles the stand-in into {@code dir}/libnvidia-ml.so.1 and returns that path. */
     public static Path build(Path source, Path dir) {
+        return build(source, dir, false);
+    }
+
+    /**
+     * As {@link #build(Path, Path)}; with {@code minimal} the library exports only the calls ORBIT requires plus
+     * memory and utilization, as a driver without the optional calls would.
+     */
+    public static Path build(Path source, Path dir, boolean minimal) {
         Path lib = dir.resolve("libnvidia-ml.so.1");
         try {
             Files.createDirectories(dir);
-            Process p = new ProcessBuilder("gcc", "-shared", "-fPIC", "-O2", "-Wl,-soname,libnvidia-ml.so.1",
-                    "-o", lib.toString(), source.toString(), "-ldl").redirectErrorStream(true).start();
+            List<String> cmd = new java.util.ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wl,-soname,libnvidia-ml.so.1"));
+            if (minimal) cmd.add("-DSTANDIN_MINIMAL");
+            cmd.addAll(List.of("-o", lib.toString(), source.toString(), "-ldl"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

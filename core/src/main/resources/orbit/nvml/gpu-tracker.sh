@@ -65,7 +65,7 @@ case "$help_text" in
     *clocks_event_reasons.active*) reasons=clocks_event_reasons ;;
     *) reasons=clocks_throttle_reasons ;;
 esac
-# Same fields, same order as orbit.nvml.NvidiaSmiCsv.
+# Same fields, same order as orbit.nvml.NvidiaSmiCsv; the lines have the keys of orbit.nvml.AuditSchema, in its order.
 query="timestamp,index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,memory.free,temperature.gpu,power.draw,power.limit,clocks.sm,clocks.mem,clocks.gr,${reasons}.active,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pstate"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/orbit-gpu-tracker.XXXXXX") || exit 1
@@ -111,15 +111,50 @@ function int_of(v, key) {
     return sprintf("%d", v + 0.5)
 }
 function str(v) { return (v == "" || substr(v, 1, 1) == "[") ? "null" : jstr(v) }
-function hexval(h,    i, c, n, digits) {
-    digits = "0123456789abcdef"
-    h = tolower(h); sub(/^0x/, "", h); n = 0
-    for (i = 1; i <= length(h); i++) {
-        c = index(digits, substr(h, i, 1))
-        if (c == 0) return -1
-        n = n * 16 + (c - 1)
+# A hex bitmask of up to 64 bits, decoded without awk numbers (doubles, exact only to 2^53): digit by digit.
+# Sets mask_dec (the unsigned decimal) and mask_names (the JSON list of names, as orbit.nvml.ClockReasons
+# writes them: known bits in bit order, then "unknown_0x<hex>" for the other bits). Returns 0 if not hex.
+function decode_mask(h,    n, i, j, v, b, bit, t, carry, dn, dec, known, rest, restHex, names) {
+    h = tolower(h); sub(/^0x/, "", h)
+    n = length(h)
+    if (n == 0 || n > 16 || h !~ /^[0-9a-f]+$/) return 0
+    dn = 1; dec[1] = 0
+    for (i = 0; i < 9; i++) known[i] = 0
+    restHex = ""
+    for (i = 1; i <= n; i++) {
+        v = index("0123456789abcdef", substr(h, i, 1)) - 1
+        carry = v   # decimal digits (least significant first) times 16, plus this digit
+        for (j = 1; j <= dn; j++) { t = dec[j] * 16 + carry; dec[j] = t % 10; carry = int(t / 10) }
+        while (carry > 0) { dec[++dn] = carry % 10; carry = int(carry / 10) }
+        rest = 0
+        for (b = 0; b < 4; b++) {
+            if (int(v / (2 ^ b)) % 2 == 1) {
+                bit = 4 * (n - i) + b
+                if (bit < 9) known[bit] = 1
+                else rest += 2 ^ b
+            }
+        }
+        if (restHex != "" || rest > 0) restHex = restHex substr("0123456789abcdef", rest + 1, 1)
     }
-    return n
+    mask_dec = ""
+    for (j = dn; j >= 1; j--) mask_dec = mask_dec dec[j]
+    names = ""
+    for (i = 0; i < 9; i++) if (known[i]) names = names (names == "" ? "" : ",") "\"" reason_names[i + 1] "\""
+    if (restHex != "") names = names (names == "" ? "" : ",") "\"unknown_0x" restHex "\""
+    mask_names = "[" names "]"
+    return 1
+}
+# The host memory from /proc/meminfo in MiB (kB / 1024 rounded down, as orbit.nvml.HostMemory), read once per
+# sample instant; null where the kernel does not say.
+function host_memory(    l, f) {
+    host_total = "null"; host_available = "null"
+    while ((getline l < "/proc/meminfo") > 0) {
+        split(l, f, /[ \t]+/)
+        if (f[3] != "kB" || f[2] !~ /^[0-9]+$/) continue
+        if (f[1] == "MemTotal:") host_total = sprintf("%d", int(f[2] / 1024))
+        else if (f[1] == "MemAvailable:") host_available = sprintf("%d", int(f[2] / 1024))
+    }
+    close("/proc/meminfo")
 }
 BEGIN {
     FS = ","
@@ -143,18 +178,11 @@ BEGIN {
     ts = f[1]; gsub(/\//, "-", ts); sub(/ /, "T", ts)
     if (ts !~ /\.[0-9]+$/) ts = ts ".000"
     ts = ts "Z"
+    if (ts != last_ts) { host_memory(); last_ts = ts }
     mask = "null"; names = "null"
     if (!missing(f[17], "throttle_reasons")) {
-        m = hexval(f[17])
-        if (m < 0) errs = errs (errs == "" ? "" : ",") "\"throttle_reasons\":" jstr("unreadable: " f[17])
-        else {
-            mask = sprintf("%d", m); names = ""; rest = m
-            for (b = 0; b < 9; b++) {
-                if (int(m / (2 ^ b)) % 2 == 1) { names = names (names == "" ? "" : ",") "\"" reason_names[b + 1] "\""; rest -= 2 ^ b }
-            }
-            if (rest > 0) names = names (names == "" ? "" : ",") "\"unknown_" sprintf("%d", rest) "\""
-            names = "[" names "]"
-        }
+        if (!decode_mask(f[17])) errs = errs (errs == "" ? "" : ",") "\"throttle_reasons\":" jstr("unreadable: " f[17])
+        else { mask = mask_dec; names = mask_names }
     }
     out = "{\"ts\":" jstr(ts) ",\"host\":" jstr(host) ",\"gpu\":" int_of(f[2], "gpu") \
         ",\"uuid\":" str(f[3]) ",\"name\":" str(f[4]) ",\"pci_bus_id\":" str(f[5]) \
@@ -167,7 +195,8 @@ BEGIN {
         ",\"throttle_reasons\":" mask ",\"throttle_reason_names\":" names \
         ",\"ecc_corrected\":" int_of(f[18], "ecc_corrected") ",\"ecc_uncorrected\":" int_of(f[19], "ecc_uncorrected") \
         ",\"pcie_tx_kbps\":null,\"pcie_rx_kbps\":null,\"pcie_replay\":null" \
-        ",\"pstate\":" str(f[20]) ",\"procs\":null,\"source\":\"nvidia-smi\""
+        ",\"pstate\":" str(f[20]) ",\"procs\":null" \
+        ",\"host_mem_total_mib\":" host_total ",\"host_mem_available_mib\":" host_available ",\"source\":\"nvidia-smi\""
     if (errs != "") out = out ",\"errors\":{" errs "}"
     print out "}"
     fflush()

@@ -242,6 +242,47 @@ class AuditLoaderTest {
     }
 
     @Test
+    void duplicateKeysAndOutOfRangeNumbersAreWarningsWithLineNumbers() throws Exception {
+        Path f = dir.resolve("nvml-audit.jsonl");
+        String ok = sample("2026-11-28T18:01:01.000Z", 0, 1);
+        Files.writeString(f, String.join("\n",
+                ok,
+                ok.replace("\"gpu\":0,", "\"gpu\":0,\"gpu\":3,"),                 // line 2: gpu twice
+                ok.replace("\"power_w\":305.81", "\"power_w\":1e999999"),            // line 3
+                ok.replace("\"mem_used_mib\":1,", "\"mem_used_mib\":1e999999,"),     // line 4
+                ok.replace("\"temp_c\":71", "\"temp_c\":99999999999"),               // line 5: not an int
+                ok.replace("\"power_w\":305.81", "\"power_w\":-1e999999"),           // line 6
+                ok.replace("\"throttle_reasons\":4", "\"throttle_reasons\":18446744073709551616")) // line 7: 2^64
+                + "\n");
+        for (Audit a : java.util.List.of(AuditLoader.load(f), AuditLoader.load(f, 1, false), AuditLoader.load(f, 3, true))) {
+            Table t = a.samples();
+            assertEquals(7, t.rowCount(), "the rows are kept");
+            assertEquals(3, t.intColumn("gpu").get(1), "the last value of a duplicate key");
+            assertTrue(t.doubleColumn("power_w").isMissing(2));
+            assertTrue(t.intColumn("mem_used_mib").isMissing(3));
+            assertTrue(t.intColumn("temp_c").isMissing(4));
+            assertTrue(t.doubleColumn("power_w").isMissing(5));
+            assertTrue(t.longColumn("throttle_reasons").isMissing(6));
+            assertEquals(305.81, t.doubleColumn("power_w").get(0));
+            assertEquals(java.util.List.of(
+                    "duplicate key gpu (the last value kept) on 1 line (line 2)",
+                    "number out of range for power_w (left empty) on 2 lines (lines 3, 6)",
+                    "number out of range for mem_used_mib (left empty) on 1 line (line 4)",
+                    "number out of range for temp_c (left empty) on 1 line (line 5)",
+                    "number out of range for throttle_reasons (left empty) on 1 line (line 7)"), a.report().remarks());
+        }
+    }
+
+    @Test
+    void eventLinesKeysAreNotUnknownKeys() throws Exception {
+        Path f = dir.resolve("nvml-audit.jsonl");
+        Files.writeString(f, "{\"ts\":\"2026-11-28T18:01:00.000Z\",\"host\":\"b\",\"event\":\"sampler_start\",\"schema_version\":\"orbit.nvml_audit.v1\",\"interval_ms\":1000}\n"
+                + sample("2026-11-28T18:01:01.000Z", 0, 1).replace("\"source\"", "\"fan_pct\":30,\"source\"") + "\n");
+        Audit a = AuditLoader.load(f);
+        assertEquals(java.util.List.of("keys not in orbit.nvml_audit.v1 ignored: fan_pct"), a.report().remarks());
+    }
+
+    @Test
     void missingFileIsOneLineWithAFix() {
         var e = assertThrows(orbit.OrbitException.class, () -> AuditLoader.load(dir.resolve("nope.jsonl")));
         assertFalse(e.getMessage().contains("\n"));

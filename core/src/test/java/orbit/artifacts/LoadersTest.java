@@ -53,6 +53,34 @@ class LoadersTest {
     }
 
     @Test
+    void aCsvRowCutAtACommaIsATruncationWithItsOffsetNotARow() throws Exception {
+        String header = "timestamp, index, memory.used [MiB], power.draw [W]";
+        String first = header + "\n2026/01/03 15:36:53.507, 0, 17304 MiB, 305.81 W\n";
+        Path f = dir.resolve("nvidia-smi.csv");
+        Files.writeString(f, first + "2026/01/03 15:36:54.507, 0, 17310 MiB, "); // the cells add up, the last one is empty
+        Audit a = Artifacts.audit(f);
+        assertEquals(1, a.samples().rowCount());
+        assertEquals(new LoadReport.Truncation(3, first.length(), 39), a.report().truncated());
+        assertTrue(a.report().summary().contains("byte offset " + first.length()), a.report().summary());
+    }
+
+    @Test
+    void csvNumbersOutOfRangeAndDuplicateColumnsAreWarningsWithLineNumbers() throws Exception {
+        Path f = dir.resolve("nvidia-smi.csv");
+        Files.writeString(f, String.join("\n",
+                "timestamp, index, memory.used [MiB], power.draw [W], power.draw [W]",
+                "2026/01/03 15:36:53.507, 0, 1e999999, 305.81 W, 305.81 W",
+                "2026/01/03 15:36:54.507, 0, 17310 MiB, 1e999999, 301 W") + "\n");
+        Audit a = Artifacts.audit(f);
+        assertEquals(2, a.samples().rowCount());
+        assertTrue(a.samples().intColumn("mem_used_mib").isMissing(0));
+        assertEquals(java.util.List.of("nvidia-smi timestamps carry no zone: read as UTC",
+                "duplicate column power_w in the header (the last value kept) on 1 line (line 1)",
+                "number out of range for mem_used_mib (left empty) on 1 line (line 2)",
+                "number out of range for power_w (left empty) on 1 line (line 3)"), a.report().remarks());
+    }
+
+    @Test
     void swift3MetricsWithPercentageAndIterPerSecond() throws Exception {
         Path f = dir.resolve("logging.jsonl");
         Files.writeString(f, String.join("\n",

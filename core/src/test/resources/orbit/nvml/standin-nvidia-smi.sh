@@ -3,6 +3,9 @@
 #   STANDIN_SMI_MODE=new  knows clocks_event_reasons.* (driver R535+); old: only clocks_throttle_reasons.*
 #   STANDIN_SMI_LOG       file that receives each invocation's arguments
 #   STANDIN_SMI_FAIL_AFTER=N  exit 9 with an NVML error after N loops (the driver going away)
+#   STANDIN_SMI_REASONS="0x.. 0x.."  one GPU per mask, each reporting that clock event reasons mask
+#   STANDIN_SMI_LOOPS=N       exit 0 after N loops
+#   STANDIN_SMI_TEE           file that receives a copy of every CSV line printed
 mode=${STANDIN_SMI_MODE:-new}
 [ -n "${STANDIN_SMI_LOG:-}" ] && printf '%s\n' "$*" >> "$STANDIN_SMI_LOG"
 
@@ -55,7 +58,8 @@ value() { # FIELD GPU
         clocks.mem) echo 2619 ;;
         clocks.gr) echo 1980 ;;
         clocks_event_reasons.active|clocks_throttle_reasons.active)
-            if [ "$2" = 1 ]; then echo 0x0000000000000024; else echo 0x0000000000000000; fi ;;
+            if [ -n "${masks[*]:-}" ]; then echo "${masks[$2]}"
+            elif [ "$2" = 1 ]; then echo 0x0000000000000024; else echo 0x0000000000000000; fi ;;
         ecc.errors.corrected.volatile.total) if [ "$2" = 1 ]; then echo "[Not Supported]"; else echo 3; fi ;;
         ecc.errors.uncorrected.volatile.total) if [ "$2" = 1 ]; then echo "[Not Supported]"; else echo 0; fi ;;
         pstate) echo P0 ;;
@@ -64,14 +68,19 @@ value() { # FIELD GPU
 }
 
 IFS=, read -r -a fields <<< "$query"
+read -r -a masks <<< "${STANDIN_SMI_REASONS:-}"
+gpus=(0 1)
+[ ${#masks[@]} -gt 0 ] && gpus=($(seq 0 $((${#masks[@]} - 1))))
 loops=0
 while :; do
-    for gpu in 0 1; do
+    for gpu in "${gpus[@]}"; do
         line=''
         for f in "${fields[@]}"; do line+="${line:+, }$(value "$f" "$gpu")"; done
         echo "$line"
+        [ -n "${STANDIN_SMI_TEE:-}" ] && printf '%s\n' "$line" >> "$STANDIN_SMI_TEE"
     done
     loops=$((loops + 1))
+    [ -n "${STANDIN_SMI_LOOPS:-}" ] && [ "$loops" -ge "$STANDIN_SMI_LOOPS" ] && exit 0
     if [ -n "${STANDIN_SMI_FAIL_AFTER:-}" ] && [ "$loops" -ge "$STANDIN_SMI_FAIL_AFTER" ]; then
         echo "Unable to determine the device handle for GPU0000:10:00.0: GPU is lost.  Reboot the system to recover this GPU" >&2
         exit 15
