@@ -312,7 +312,9 @@ final class PostmortemAnalysis {
             String climb = gpu.climb(auditGpu != null ? auditGpu : gpu.fullestGpu(), ev);
             String s = "CUDA out of memory" + (cudaGpu == null ? "" : " on GPU " + cudaGpu) + ": " + firstSentences(text)
                     + (climb == null ? "" : "; " + climb);
-            add(70, "cuda_oom", s, false, ev);
+            // an out-of-memory the program caught and lived past is less likely than the traceback that ended it
+            boolean survived = tb != null && !LogFindings.isOomException(tb) && line.number() < tb.startLine();
+            add(survived ? 62 : 70, "cuda_oom", s, false, ev);
         }
         if (tb != null && !LogFindings.isOomException(tb) && !LogFindings.isNcclException(tb)) {
             List<Evidence> ev = new ArrayList<>();

@@ -243,6 +243,15 @@ class PostmortemTest {
     }
 
     @Test
+    void anOutOfMemoryTheProgramLivedPastComesAfterTheTracebackThatEndedIt() throws Exception {
+        Postmortem p = new Fixture("oomcaught").run("failed", 1, null, null).samples(s -> 30000)
+                .log("WARNING: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 8.00 GiB. GPU 0 has a total capacity of 79.10 GiB "
+                        + "of which 3.00 GiB is free.; retrying with batch size 4\n" + TRACE_HEAD + "AssertionError: labels and logits differ in length\n")
+                .postmortem();
+        assertEquals(List.of("python_exception", "cuda_oom"), kinds(p), p::toString);
+    }
+
+    @Test
     void cudaGpuNumbersMapThroughCudaVisibleDevices() throws Exception {
         Fixture f = new Fixture("cvd").run("failed", 1, null, null).samples(s -> 30000);
         Files.writeString(f.b.resolve("runtime/runtime.log"), Files.readString(f.b.resolve("runtime/runtime.log")).replace("CUDA_VISIBLE_DEVICES=0,1", "CUDA_VISIBLE_DEVICES=1"));
