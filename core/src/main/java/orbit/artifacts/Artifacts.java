@@ -83,13 +83,18 @@ public final class Artifacts {
 
     /** The GPU audit: artifacts/nvml-audit.jsonl, or an nvidia-smi CSV log in artifacts/ when there is no audit. */
     public Audit audit() {
-        Path jsonl = artifactsDir().resolve(AUDIT_FILE);
-        if (Files.exists(jsonl)) return AuditLoader.load(jsonl);
-        Path csv = find(artifactsDir(), 1, p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")
-                && p.getFileName().toString().toLowerCase(Locale.ROOT).contains("smi")).stream().findFirst().orElse(null);
-        if (csv != null) return NvidiaSmiCsvLoader.load(csv);
+        Path file = auditFile();
+        if (file != null) return file.getFileName().toString().equals(AUDIT_FILE) ? AuditLoader.load(file) : NvidiaSmiCsvLoader.load(file);
         throw new OrbitException("no GPU audit in bundle " + name + " (no artifacts/" + AUDIT_FILE
-                + "): the tracker did not run, or sync the bundle first");
+                + "): the tracker did not run, or the bundle was not pulled (`orbit launch pull NAME`)");
+    }
+
+    /** The GPU audit's file: artifacts/nvml-audit.jsonl, else an nvidia-smi CSV log in artifacts/; null when there is neither. */
+    public Path auditFile() {
+        Path jsonl = artifactsDir().resolve(AUDIT_FILE);
+        if (Files.exists(jsonl)) return jsonl;
+        return find(artifactsDir(), 1, p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")
+                && p.getFileName().toString().toLowerCase(Locale.ROOT).contains("smi")).stream().findFirst().orElse(null);
     }
 
     /**
@@ -118,7 +123,7 @@ public final class Artifacts {
         Path state = trainerStateFile();
         if (state != null) return TrainerStateLoader.load(state);
         throw new OrbitException("no training metrics in bundle " + name
-                + " (no artifacts/checkpoints/*/logging.jsonl or trainer_state.json): training has not logged a step yet, or sync the bundle first");
+                + " (no artifacts/checkpoints/*/logging.jsonl or trainer_state.json): training has not logged a step yet, or the bundle was not pulled (`orbit launch pull NAME`)");
     }
 
     /** The newest Hugging Face trainer_state.json (of the highest checkpoint-N), as metrics. */

@@ -21,7 +21,7 @@ public final class ManifestLoader {
         try {
             root = Json.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            throw new OrbitException("no manifest.json at " + file + ": it is written when a run ends; sync the bundle or wait for the run");
+            throw new OrbitException("no manifest.json at " + file + ": it is written when a run ends; wait for the run, or pull the bundle with `orbit launch pull NAME`");
         } catch (IOException e) {
             report.warn("manifest.json unreadable: " + e.getMessage().lines().findFirst().orElse(""));
             return new Loaded(rows.build("manifest"), report.build());

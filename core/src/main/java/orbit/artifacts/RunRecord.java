@@ -19,14 +19,14 @@ public record RunRecord(String runId, String target, String state, String host, 
                        Instant heartbeatFile) {
     public static final String UNKNOWN = "unknown";
 
-    /** A terminal state (succeeded, failed, precheck_failed, cancelled, lost), by the execution plane's own list. */
+    /** A terminal state (succeeded, failed, precheck_failed, cancelled, timeout, lost), by the execution plane's own list. */
     public boolean ended() {
         return known().map(orbit.launch.RunState::terminal).orElse(false);
     }
 
     public boolean failed() {
         return switch (state) {
-            case "failed", "precheck_failed", "lost" -> true;
+            case "failed", "precheck_failed", "lost", "timeout" -> true;
             default -> exitCode != null && exitCode != 0;
         };
     }
@@ -60,7 +60,7 @@ public record RunRecord(String runId, String target, String state, String host, 
             return new RunRecord(null, null, UNKNOWN, null, null, null, null, null, null, null,
                     "runtime/last_run.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), beat);
         }
-        if (n == null || !n.isObject()) throw new OrbitException(file + " is not a JSON object: restore it from the host with `orbit sync NAME`");
+        if (n == null || !n.isObject()) throw new OrbitException(file + " is not a JSON object: pull it again from the host with `orbit launch pull NAME`");
         return new RunRecord(text(n, "run_id"), text(n, "target"), n.hasNonNull("state") ? n.get("state").asText() : UNKNOWN,
                 text(n, "host"), integer(n, "pid"), Units.instant(text(n, "started_at")), Units.instant(text(n, "ended_at")),
                 integer(n, "exit_code"), text(n, "signal"), Units.instant(text(n, "last_heartbeat")), text(n, "reason"), beat);

@@ -82,7 +82,7 @@ public final class SwiftMetricsLoader {
                 if (v4 && node.has("percentage")) report.warn("percentage present though ms-swift 4.x does not write it: check the version in precheck.json");
             }).run(in);
         } catch (NoSuchFileException e) {
-            throw new OrbitException("no ms-swift logging.jsonl at " + file + ": the run has not logged a step yet, or sync the bundle first");
+            throw new OrbitException("no ms-swift logging.jsonl at " + file + ": the run has not logged a step yet, or the bundle was not pulled (`orbit launch pull NAME`)");
         } catch (IOException e) {
             report.warn("read stopped early: " + e.getMessage());
         }

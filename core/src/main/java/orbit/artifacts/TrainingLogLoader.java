@@ -38,7 +38,7 @@ public final class TrainingLogLoader {
                 rows.endRow();
             }).run(in);
         } catch (NoSuchFileException e) {
-            throw new OrbitException("no training.log at " + file + ": the run has not started training, or sync the bundle first");
+            throw new OrbitException("no training.log at " + file + ": the run has not started training, or the bundle was not pulled (`orbit launch pull NAME`)");
         } catch (IOException e) {
             report.warn("read stopped early: " + e.getMessage());
         }

@@ -260,7 +260,7 @@ class SshTargetTest {
             assertTrue(lost.reason().startsWith(SshRunHandle.HOST_LOST) && lost.reason().contains("last seen"), lost.reason());
             // The post-mortem, read from the local bundle alone, names the vanished host as the likely cause.
             var postmortem = orbit.artifacts.Artifacts.of(b).postmortem();
-            assertTrue(postmortem.causes().stream().anyMatch(c -> c.title().startsWith("host lost") && c.evidence().contains(SshRunHandle.HOST_LOST)),
+            assertTrue(postmortem.causes().stream().anyMatch(c -> c.kind().equals("host_lost") && c.summary().contains(SshRunHandle.HOST_LOST)),
                     postmortem.toString());
             for (Map.Entry<Path, byte[]> e : before.entrySet()) {
                 assertTrue(Files.isRegularFile(e.getKey()), "still there: " + e.getKey());

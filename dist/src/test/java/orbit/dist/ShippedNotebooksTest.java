@@ -62,6 +62,7 @@ class ShippedNotebooksTest {
         assertTrue(peaks.contains("minute of peak memory per GPU") && peaks.contains("simulated"), peaks);
         String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 14));
         assertTrue(pm.contains("Post-mortem of quickstart") && pm.contains("succeeded"), pm);
+        assertTrue(pm.contains("none (the run succeeded)"), "a succeeded run has no cause: " + pm);
     }
 
     @Test
@@ -72,6 +73,10 @@ class ShippedNotebooksTest {
         assertTrue(imported.contains("imported crashed-received") && imported.contains("verified against artifacts/manifest.json"), imported);
         String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 13));
         assertTrue(pm.contains("Post-mortem of crashed") && pm.contains("failed"), pm);
+        assertTrue(pm.contains("1. python_exception: RuntimeError: simulated crash at step 40 (--crash-at-step)"), pm);
+        assertFalse(pm.contains("2. thermal") || pm.toLowerCase(java.util.Locale.ROOT).contains("power throttling"), pm);
+        String json = KernelHarness.allText(KernelHarness.outputsOf(nb, 17));
+        assertTrue(json.contains("\"schema_version\" : \"orbit.postmortem.v1\"") && json.contains("\"kind\" : \"python_exception\""), json);
         assertTrue(KernelHarness.outputs(nb).stream().filter(o -> KernelHarness.text(o, "text/html").contains("<table")).count() >= 4);
         assertEquals(2, count(nb, "image/png"));
     }

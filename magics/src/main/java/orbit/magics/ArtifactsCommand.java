@@ -47,6 +47,9 @@ public final class ArtifactsCommand extends Subcommand implements Runnable {
     @Option(names = "--csv", description = "Print the table as CSV (warnings go to stderr).")
     boolean csv;
 
+    @Option(names = "--json", description = "For postmortem: print it as one orbit.postmortem.v1 JSON object.")
+    boolean json;
+
     @Option(names = "--as", paramLabel = "VAR", description = "Bind the result to a variable of the notebook / JShell session.")
     String as;
 
@@ -55,7 +58,14 @@ public final class ArtifactsCommand extends Subcommand implements Runnable {
 
     @Override
     public void run() {
+        if (json && view != View.postmortem) throw new OrbitException("--json prints a post-mortem: use it with `artifacts postmortem`, or --csv for tables");
         Object value = load();
+        if (json) {
+            console().out().println(((Postmortem) value).toJson());
+            console().out().flush();
+            if (as != null) console().bind(as, value);
+            return;
+        }
         if (value instanceof Plot plot && png != null) {
             console().out().println("wrote " + plot.write(png));
             console().out().flush();

@@ -87,7 +87,26 @@ class ArtifactsCommandTest {
         assertEquals(0, Commands.runMagic(c, "%artifacts postmortem run1 --as pm --root " + root));
         Postmortem p = (Postmortem) c.bound.get("pm");
         assertNotNull(p);
-        assertTrue(p.causes().stream().anyMatch(x -> x.title().contains("out-of-memory")), p.toString());
+        assertEquals("cuda_oom", p.causes().get(0).kind(), p.toString());
+    }
+
+    @Test
+    void postmortemAsJsonIsOneObjectOfItsSchema() throws Exception {
+        bundle();
+        Recording c = new Recording();
+        assertEquals(0, run(c, "artifacts", "postmortem", "run1", "--json"), c.err.toString());
+        var n = orbit.bundle.Json.MAPPER.readTree(c.out.toString());
+        assertEquals("orbit.postmortem.v1", n.get("schema_version").asText());
+        assertEquals("failed", n.get("state").asText());
+        assertEquals(1, n.get("exit_code").asInt());
+        assertTrue(n.get("signal").isNull());
+        assertEquals(5, n.get("questions").size());
+        assertEquals("cuda_oom", n.get("causes").get(0).get("kind").asText());
+        assertEquals("artifacts/training.log", n.get("causes").get(0).get("evidence").get(0).get("file").asText());
+        assertEquals(2, n.get("causes").get(0).get("evidence").get(0).get("line").asInt());
+        Recording d = new Recording();
+        assertEquals(1, run(d, "artifacts", "audit", "run1", "--json"));
+        assertTrue(d.err.toString().contains("--json prints a post-mortem"), d.err.toString());
     }
 
     @Test
