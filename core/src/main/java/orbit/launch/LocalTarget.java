@@ -47,8 +47,10 @@ public final class LocalTarget implements Target {
                     ? options.withTrackerArgv(javaTrackerArgv(b, options))
                     : options;
             Path launch = ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, SPEC, opts));
-            Process process = new ProcessBuilder("setsid", "bash", launch.toString())
-                    .directory(b.path().toFile())
+            ProcessBuilder pb = new ProcessBuilder("setsid", "bash", launch.toString())
+                    .directory(b.path().toFile());
+            pb.environment().put(ProcessTable.RUN_MARKER, runId); // in launch.sh's own /proc/PID/environ
+            Process process = pb
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)

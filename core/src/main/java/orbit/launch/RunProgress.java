@@ -63,7 +63,7 @@ public record RunProgress(String bundleName, String runId, RunState state, Integ
     public Map<String, String> mimeBundle() {
         int pct = percent();
         String colour = switch (state) {
-            case FAILED, PRECHECK_FAILED, LOST, CANCELLED -> "#c0392b";
+            case FAILED, PRECHECK_FAILED, LOST, CANCELLED, TIMEOUT -> "#c0392b";
             case SUCCEEDED -> "#2e8b57";
             default -> "#3b7dd8";
         };

@@ -7,7 +7,9 @@ import java.util.Locale;
 
 /** Where a run is: staged → probing → prechecking → running → one of the terminal states. */
 public enum RunState {
-    STAGED, PROBING, PRECHECKING, RUNNING, SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST;
+    STAGED, PROBING, PRECHECKING, RUNNING, SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST,
+    /** Ended by the launch script because job.json's resources.max_runtime passed. */
+    TIMEOUT;
 
     @JsonValue
     public String wire() {
@@ -21,7 +23,7 @@ public enum RunState {
 
     public boolean terminal() {
         return switch (this) {
-            case SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST -> true;
+            case SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST, TIMEOUT -> true;
             default -> false;
         };
     }
