@@ -201,7 +201,7 @@ final class LocalRunHandle implements RunHandle {
     }
 
     @Override
-    public void sync() {
-        // the run writes straight into this bundle: nothing to bring back
+    public Pulled sync() {
+        return Pulled.nothing("nothing to pull: run " + runId + " writes straight into " + bundle.path());
     }
 }

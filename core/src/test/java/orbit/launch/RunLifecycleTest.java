@@ -160,6 +160,23 @@ class RunLifecycleTest {
         assertEquals(RunState.RUNNING, LastRun.read(imported.runtimeDir()).orElseThrow().state(), "imported evidence is not rewritten");
     }
 
+    @Test
+    @Timeout(60)
+    void aStagedInputThatChangedAfterStagingStopsTheLaunchInOneLine() throws Exception {
+        Path marker = dir.resolve("ran");
+        Bundle b = bundle("changed", List.of("touch", marker.toString()), null);
+        Path source = dir.resolve("data.txt");
+        Files.writeString(source, "staged bytes\n");
+        orbit.bundle.Inputs.of(b).stage(source, "data.txt", false);
+        // the staged copy shares its inode with the source when staging linked it; either way it is edited in place
+        Files.writeString(b.inputsDir().resolve("data.txt"), "other bytes\n", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        OrbitException e = assertThrows(OrbitException.class, () -> new LocalTarget().launch(b, TestBundles.FAST));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertTrue(e.getMessage().contains("inputs/data.txt: content changed since it was staged"), e.getMessage());
+        assertFalse(Files.exists(b.runtimeDir().resolve(LastRun.FILE)), "nothing was started");
+        assertFalse(Files.exists(marker));
+    }
+
     /** A `sleep` that is nobody's run; with {@code ownGroup} it leads its own session (pgid == pid). */
     private Process decoy(boolean ownGroup, String marker) throws IOException {
         List<String> argv = new ArrayList<>(ownGroup ? List.of("setsid", "sleep", "300") : List.of("sleep", "300"));
