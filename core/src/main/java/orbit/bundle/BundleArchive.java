@@ -171,6 +171,7 @@ public final class BundleArchive {
             }
             Verification v = verify(tmp, tarGz.getFileName().toString());
             Bundle.open(tmp); // job.json must be a valid job spec before the bundle appears
+            ImportedRuntime.mark(tmp, tarGz.getFileName().toString()); // its pids are another machine's: never signalled
             try {
                 // without REPLACE_EXISTING this refuses an existing target, even an empty directory made meanwhile
                 Files.move(tmp, target);

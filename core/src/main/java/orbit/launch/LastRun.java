@@ -15,11 +15,13 @@ import java.util.Optional;
 /**
  * runtime/last_run.json (schema orbit.run.v1): the state of the latest run of a bundle. The generated
  * launch.sh writes it at every transition it makes; the control side writes it only for what the
- * script cannot say itself (cancelled after SIGKILL, lost).
+ * script cannot say itself (cancelled after SIGKILL, lost). The one reader and writer of the file in Java.
+ * {@code scheduler_job_id} is for targets whose runs are a scheduler's jobs (no pid until they start, liveness
+ * from the scheduler); launch.sh does not write it.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"schema_version", "run_id", "target", "state", "host", "pid", "pgid", "pid_start_ticks",
-        "started_at", "ended_at", "exit_code", "signal", "last_heartbeat", "job_sha256", "reason"})
+        "started_at", "ended_at", "exit_code", "signal", "last_heartbeat", "job_sha256", "reason", "scheduler_job_id"})
 public record LastRun(
         @JsonProperty("schema_version") String schemaVersion,
         @JsonProperty("run_id") String runId,
@@ -35,9 +37,18 @@ public record LastRun(
         @JsonProperty("signal") String signal,
         @JsonProperty("last_heartbeat") String lastHeartbeat,
         @JsonProperty("job_sha256") String jobSha256,
-        @JsonProperty("reason") String reason) {
+        @JsonProperty("reason") String reason,
+        @JsonProperty("scheduler_job_id") @JsonInclude(JsonInclude.Include.NON_NULL) String schedulerJobId) {
 
     public static final String SCHEMA = "orbit.run.v1";
+
+    /** A run with a process of its own (no scheduler job id): what launch.sh records. */
+    public LastRun(String schemaVersion, String runId, String target, RunState state, String host, Long pid, Long pgid,
+                   String pidStartTicks, String startedAt, String endedAt, Integer exitCode, String signal,
+                   String lastHeartbeat, String jobSha256, String reason) {
+        this(schemaVersion, runId, target, state, host, pid, pgid, pidStartTicks, startedAt, endedAt, exitCode, signal,
+                lastHeartbeat, jobSha256, reason, null);
+    }
     public static final String FILE = "last_run.json";
 
     public static Optional<LastRun> read(Path runtimeDir) {
@@ -57,6 +68,6 @@ public record LastRun(
     /** The same run, ended by the control side (the script could not say so itself). */
     public LastRun ended(RunState newState, String endedAt, String signal, String reason, String heartbeat) {
         return new LastRun(schemaVersion, runId, target, newState, host, pid, pgid, pidStartTicks, startedAt,
-                endedAt, exitCode, signal, heartbeat == null ? lastHeartbeat : heartbeat, jobSha256, reason);
+                endedAt, exitCode, signal, heartbeat == null ? lastHeartbeat : heartbeat, jobSha256, reason, schedulerJobId);
     }
 }

@@ -11,10 +11,12 @@ import java.util.List;
  * @param trackerArgv    the argv of a GPU tracker to exec from scripts/gpu-tracker.sh; empty = the shell tracker
  * @param trackerInterval GPU sampling interval
  * @param startTimeout   how long launch() waits for launch.sh to record its process in last_run.json
+ * @param stopGrace      SIGTERM → SIGKILL when max_runtime ends the run or its supervisor dies
  */
 public record LaunchOptions(Duration heartbeat, Integer simulateGpus, List<String> trackerArgv,
-                            Duration trackerInterval, Duration startTimeout) {
+                            Duration trackerInterval, Duration startTimeout, Duration stopGrace) {
     public LaunchOptions {
+        stopGrace = stopGrace == null ? Duration.ofSeconds(10) : stopGrace;
         heartbeat = heartbeat == null ? Duration.ofSeconds(5) : heartbeat;
         trackerArgv = trackerArgv == null ? List.of() : List.copyOf(trackerArgv);
         trackerInterval = trackerInterval == null ? Duration.ofSeconds(1) : trackerInterval;
@@ -22,18 +24,22 @@ public record LaunchOptions(Duration heartbeat, Integer simulateGpus, List<Strin
     }
 
     public static LaunchOptions defaults() {
-        return new LaunchOptions(null, null, null, null, null);
+        return new LaunchOptions(null, null, null, null, null, null);
     }
 
     public LaunchOptions withHeartbeat(Duration d) {
-        return new LaunchOptions(d, simulateGpus, trackerArgv, trackerInterval, startTimeout);
+        return new LaunchOptions(d, simulateGpus, trackerArgv, trackerInterval, startTimeout, stopGrace);
     }
 
     public LaunchOptions withSimulateGpus(Integer n) {
-        return new LaunchOptions(heartbeat, n, trackerArgv, trackerInterval, startTimeout);
+        return new LaunchOptions(heartbeat, n, trackerArgv, trackerInterval, startTimeout, stopGrace);
     }
 
     public LaunchOptions withTrackerArgv(List<String> argv) {
-        return new LaunchOptions(heartbeat, simulateGpus, argv, trackerInterval, startTimeout);
+        return new LaunchOptions(heartbeat, simulateGpus, argv, trackerInterval, startTimeout, stopGrace);
+    }
+
+    public LaunchOptions withStopGrace(Duration d) {
+        return new LaunchOptions(heartbeat, simulateGpus, trackerArgv, trackerInterval, startTimeout, d);
     }
 }

@@ -62,12 +62,32 @@ final class LocalRunHandle implements RunHandle {
     @Override
     public RunStatus status() {
         LastRun run = read();
-        boolean alive = ProcessTable.alive(run.pid(), run.pidStartTicks());
+        if (imported()) {
+            // another machine's pids: never alive here, whatever process has that pid now
+            if (run.state().terminal()) return new RunStatus(bundle.name(), run, false, heartbeat());
+            return new RunStatus(bundle.name(), run.ended(RunState.LOST, run.endedAt(), run.signal(),
+                    "imported from another machine in state " + run.state().wire() + ": not running here", null), false, heartbeat());
+        }
+        boolean alive = ProcessTable.isRun(run.pid(), run.pgid(), run.pidStartTicks(), run.runId());
         if (!run.state().terminal() && !alive) {
             run = read(); // the script may have finalized between the two reads
-            if (!run.state().terminal()) run = markLost(run);
+            if (!run.state().terminal()) {
+                List<Long> left = ProcessTable.runGroup(run.pgid(), run.runId());
+                if (!left.isEmpty()) {
+                    // the supervisor died; its guard is taking the group down: not over while any of it runs
+                    return new RunStatus(bundle.name(), run.ended(run.state(), null, null, "launch.sh (pid " + run.pid()
+                            + ") is gone; " + left.size() + " process(es) of its group still running " + left + ", being stopped", null),
+                            false, heartbeat());
+                }
+                run = markLost(run);
+            }
         }
         return new RunStatus(bundle.name(), run, alive, heartbeat());
+    }
+
+    /** Runtime state that came with an import: read, never signalled. */
+    boolean imported() {
+        return orbit.bundle.ImportedRuntime.covers(bundle.path(), runId);
     }
 
     private LastRun markLost(LastRun run) {
@@ -103,8 +123,12 @@ final class LocalRunHandle implements RunHandle {
     @Override
     public RunStatus cancel(Duration grace) throws InterruptedException {
         LastRun run = read();
-        if (run.state().terminal() || !ProcessTable.alive(run.pid(), run.pidStartTicks())) return status();
-        long pgid = run.pgid() != null ? run.pgid() : run.pid();
+        if (run.state().terminal() || imported()) return status();
+        // Signal only a group proven to be this run's: its leader is the recorded launch.sh, or (leader gone) members
+        // that carry the run's marker. A pid or pgid that a file names is never enough.
+        boolean leader = ProcessTable.isRun(run.pid(), run.pgid(), run.pidStartTicks(), run.runId());
+        if (!leader && ProcessTable.runGroup(run.pgid(), run.runId()).isEmpty()) return status();
+        long pgid = run.pgid();
         ProcessTable.signalGroup(pgid, "TERM");
         boolean gone = awaitGroupGone(pgid, grace);
         String how = "SIGTERM";
@@ -177,7 +201,7 @@ final class LocalRunHandle implements RunHandle {
     }
 
     @Override
-    public void sync() {
-        // the run writes straight into this bundle: nothing to bring back
+    public Pulled sync() {
+        return Pulled.nothing("nothing to pull: run " + runId + " writes straight into " + bundle.path());
     }
 }

@@ -2,33 +2,23 @@ package orbit.launch;
 
 import orbit.OrbitException;
 import orbit.bundle.Bundle;
-import orbit.bundle.EntrypointFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Runs a bundle on this machine: `setsid bash scripts/launch.sh` in the bundle directory, so the run has
- * its own session and process group and survives the CLI, the notebook and the kernel exiting.
+ * its own session and process group (pgid == launch.sh's pid) and survives the CLI, the notebook and the kernel
+ * exiting. Its environment carries ORBIT_RUN_ID, the marker a live run is recognised by.
  */
 public final class LocalTarget implements Target {
     public static final String SPEC = "local";
     static final String RECORDER_CLASS = orbit.nvml.RecorderMain.class.getName();
-    private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Override
     public String spec() {
@@ -36,74 +26,52 @@ public final class LocalTarget implements Target {
     }
 
     @Override
-    public RunHandle launch(Bundle bundle, LaunchOptions options) {
-        bundle.ensureStructure();
-        Bundle b = Bundle.open(bundle.path().toAbsolutePath().normalize());
-        EntrypointFiles.checkStaged(b);
-        // One launcher at a time per bundle: the check for a live run and the start happen under this lock.
-        try (FileChannel ch = FileChannel.open(b.scriptsDir().resolve(".launch.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
-            refuseIfLive(b);
-            String runId = newRunId();
-            LaunchOptions opts = options.trackerArgv().isEmpty()
-                    ? options.withTrackerArgv(javaTrackerArgv(b, options))
-                    : options;
-            Path launch = ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, SPEC, opts));
-            Process process = new ProcessBuilder("setsid", "bash", launch.toString())
-                    .directory(b.path().toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            return awaitRecorded(b, runId, process, opts.startTimeout());
+    public LaunchOptions prepare(Bundle bundle, LaunchOptions options) {
+        return options.trackerArgv().isEmpty() ? options.withTrackerArgv(javaTrackerArgv(bundle, options)) : options;
+    }
+
+    @Override
+    public Started start(Bundle b, String runId, LaunchOptions options) {
+        ProcessBuilder pb = new ProcessBuilder("setsid", "bash", b.scriptsDir().resolve(ScriptGenerator.LAUNCH).toString())
+                .directory(b.path().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put(ProcessTable.RUN_MARKER, runId); // in launch.sh's own /proc/PID/environ
+        Process process;
+        try {
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start scripts/launch.sh of " + b.name(), e);
         }
+        return new Started() {
+            @Override
+            public Optional<LastRun> recorded() {
+                try {
+                    return LastRun.read(b.runtimeDir());
+                } catch (OrbitException e) {
+                    return Optional.empty(); // caught mid-rename: the next look reads it whole
+                }
+            }
+
+            @Override
+            public Optional<String> failure() {
+                // exit 0 can be setsid's own parent returning after a fork; only a failure ends the wait early
+                if (process.isAlive() || process.exitValue() == 0) return Optional.empty();
+                return Optional.of("scripts/launch.sh of " + b.name() + " exited with code " + process.exitValue()
+                        + " before recording run " + runId + ": see " + b.runtimeDir().resolve("launch.out"));
+            }
+
+            @Override
+            public RunHandle confirm() {
+                return new LocalRunHandle(b, runId);
+            }
+        };
     }
 
     @Override
     public Optional<RunHandle> attach(Bundle bundle) {
         return LastRun.read(bundle.runtimeDir()).map(r -> new LocalRunHandle(bundle, r.runId()));
-    }
-
-    private static void refuseIfLive(Bundle b) {
-        Optional<LastRun> prev = LastRun.read(b.runtimeDir());
-        if (prev.isEmpty() || prev.get().state().terminal()) return;
-        RunStatus st = new LocalRunHandle(b, prev.get().runId()).status(); // records `lost` if the process vanished
-        if (!st.state().terminal()) {
-            throw new OrbitException("bundle " + b.name() + " is already running (run " + st.run().runId() + ", pid "
-                    + st.run().pid() + ", " + st.state().wire() + "): watch it with `orbit launch logs " + b.name()
-                    + " --follow` or stop it with `orbit launch cancel " + b.name() + "`");
-        }
-    }
-
-    private static RunHandle awaitRecorded(Bundle b, String runId, Process process, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<LastRun> r = LastRun.read(b.runtimeDir());
-            if (r.isPresent() && runId.equals(r.get().runId()) && r.get().pid() != null) {
-                return new LocalRunHandle(b, runId);
-            }
-            // exit 0 can be setsid's own parent returning after a fork; only a failure ends the wait early
-            if (!process.isAlive() && process.exitValue() != 0 && (r.isEmpty() || !runId.equals(r.get().runId()))) {
-                throw new OrbitException("scripts/launch.sh of " + b.name() + " exited with code " + process.exitValue()
-                        + " before recording run " + runId + ": see " + b.runtimeDir().resolve("launch.out"));
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new OrbitException("scripts/launch.sh of " + b.name() + " did not record run " + runId + " within "
-                + timeout.toSeconds() + "s: check " + b.runtimeDir().resolve("launch.out") + " and `orbit launch status " + b.name() + "`");
-    }
-
-    static String newRunId() {
-        byte[] r = new byte[2];
-        RANDOM.nextBytes(r);
-        return ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID_TIME) + "-" + HexFormat.of().formatHex(r);
     }
 
     /**

@@ -36,6 +36,52 @@ final class ProcessTable {
                 .orElse(false);
     }
 
+    /** The environment variable every process of a run carries (set by the launcher and by launch.sh). */
+    static final String RUN_MARKER = "ORBIT_RUN_ID";
+
+    /**
+     * True only when {@code pid} is the process a launch started for {@code runId}: it runs (not a zombie), started
+     * at {@code startTicks}, leads its own process group {@code pgid} (pgid == pid), and its environment names the
+     * run. A recycled pid, a decoy process or a forged last_run.json fails at least one of these.
+     */
+    static boolean isRun(Long pid, Long pgid, String startTicks, String runId) {
+        if (pid == null || pgid == null || startTicks == null || runId == null || pid <= 1 || !pid.equals(pgid)) return false;
+        Optional<String[]> f = stat(pid);
+        if (f.isEmpty() || f.get()[0].equals("Z") || f.get()[0].equals("X")) return false;
+        if (!startTicks.equals(f.get()[19]) || !f.get()[2].equals(Long.toString(pgid))) return false;
+        return carriesRun(pid, runId);
+    }
+
+    /** True when /proc/PID/environ holds ORBIT_RUN_ID=runId (false when it cannot be read). */
+    static boolean carriesRun(long pid, String runId) {
+        byte[] env;
+        try {
+            env = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        byte[] want = (RUN_MARKER + "=" + runId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int start = 0;
+        for (int i = 0; i <= env.length; i++) {
+            if (i == env.length || env[i] == 0) {
+                if (i - start == want.length && java.util.Arrays.equals(env, start, i, want, 0, want.length)) return true;
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Live members of the run's process group that carry the run's marker: what is left of a run whose
+     * supervisor died. Empty for a pgid that is not a run's (never 0 or 1).
+     */
+    static List<Long> runGroup(Long pgid, String runId) {
+        if (pgid == null || pgid <= 1 || runId == null) return List.of();
+        List<Long> members = new ArrayList<>();
+        for (long pid : group(pgid)) if (carriesRun(pid, runId)) members.add(pid);
+        return members;
+    }
+
     /** Live (non-zombie) members of a process group. */
     static List<Long> group(long pgid) {
         List<Long> members = new ArrayList<>();

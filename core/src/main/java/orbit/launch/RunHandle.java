@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /** One run of a bundle. Every answer comes from the bundle's files (state on disk is the API). */
-public interface RunHandle {
+public interface RunHandle extends AutoCloseable {
     Bundle bundle();
 
     String runId();
@@ -29,8 +29,12 @@ public interface RunHandle {
     /** Copies a log surface to {@code out} as it grows until the run ends or {@code stop} says so. */
     void follow(LogSurface surface, PrintWriter out, BooleanSupplier stop) throws InterruptedException;
 
-    /** Brings runtime/ and artifacts/ to the control side. Nothing to do for a local run. */
-    void sync();
+    /** Brings runtime/ and artifacts/ to the control side now and says what came; nothing for a local run. */
+    Pulled sync();
+
+    /** Releases a connection the handle holds; nothing for a local run. */
+    @Override
+    default void close() {}
 
     /** The log files a person reads, in decision-tree order. */
     enum LogSurface {

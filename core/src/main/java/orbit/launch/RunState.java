@@ -5,11 +5,14 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
 
-/** Where a run is: staged → probing → prechecking → running → one of the terminal states. */
+/** Where a run is: staged → (queued) → probing → prechecking → running → one of the terminal states. */
 public enum RunState {
-    STAGED, PROBING, PRECHECKING, RUNNING, SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED,
-    /** Stopped for running past the job's max_runtime. */
-    TIMEOUT, LOST;
+    STAGED,
+    /** Waiting in a scheduler's queue (a scheduler target's run before launch.sh starts). */
+    QUEUED,
+    PROBING, PRECHECKING, RUNNING, SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST,
+    /** Ended by the launch script because job.json's resources.max_runtime passed. */
+    TIMEOUT;
 
     @JsonValue
     public String wire() {
@@ -23,7 +26,7 @@ public enum RunState {
 
     public boolean terminal() {
         return switch (this) {
-            case SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, TIMEOUT, LOST -> true;
+            case SUCCEEDED, FAILED, PRECHECK_FAILED, CANCELLED, LOST, TIMEOUT -> true;
             default -> false;
         };
     }

@@ -4,6 +4,7 @@ import orbit.bundle.AtomicFile;
 import orbit.bundle.Bundle;
 import orbit.bundle.Digests;
 import orbit.bundle.JobSpec;
+import orbit.bundle.Quantities;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,10 @@ public final class ScriptGenerator {
         for (String secret : ep.secretEnv()) ShellQuote.name(secret, "job.json: entrypoint.secret_env entry");
         String workdir = ep.workdir(); // inside the bundle: JobSpecValidator checked it when the bundle was opened
         long heartbeat = Math.max(1, plan.options().heartbeat().toSeconds());
+        String maxRuntime = job.resources() == null ? null : job.resources().maxRuntime();
+        String maxRuntimeSeconds = maxRuntime == null ? ""
+                : seconds(Quantities.duration("job.json: resources.max_runtime", maxRuntime, false));
+        long grace = Math.max(1, (plan.options().stopGrace().toMillis() + 999) / 1000);
         return Resources.text("/orbit/launch/launch.sh.template")
                 .replace("@@RUN_ID@@", ShellQuote.quote(plan.runId()))
                 .replace("@@TARGET@@", ShellQuote.quote(plan.target()))
@@ -60,9 +65,18 @@ public final class ScriptGenerator {
                 .replace("@@WORKDIR@@", ShellQuote.quote(workdir))
                 .replace("@@HEARTBEAT_SECONDS@@", ShellQuote.quote(Long.toString(heartbeat)))
                 .replace("@@TRACKER_INTERVAL_MS@@", ShellQuote.quote(Long.toString(plan.options().trackerInterval().toMillis())))
+                .replace("@@MAX_RUNTIME_SECONDS@@", ShellQuote.quote(maxRuntimeSeconds))
+                .replace("@@MAX_RUNTIME_TEXT@@", ShellQuote.quote(maxRuntime == null ? "" : maxRuntime))
+                .replace("@@STOP_GRACE_SECONDS@@", ShellQuote.quote(Long.toString(grace)))
                 .replace("@@ARGV@@", ShellQuote.words(ep.argv()))
                 .replace("@@JOB_ENV@@", ShellQuote.words(env))
                 .replace("@@SECRET_ENV@@", ShellQuote.words(ep.secretEnv()));
+    }
+
+    /** Seconds for sleep(1), with milliseconds when there are any ("3", "0.250"). */
+    private static String seconds(java.time.Duration d) {
+        long ms = Math.max(1, d.toMillis());
+        return ms % 1000 == 0 ? Long.toString(ms / 1000) : String.format(java.util.Locale.ROOT, "%d.%03d", ms / 1000, ms % 1000);
     }
 
     /** scripts/gpu-tracker.sh: an exec of the given tracker argv, or the shell tracker. */

@@ -193,9 +193,10 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     }
 
     @Override
-    public void sync() {
-        pull();
+    public orbit.launch.Pulled sync() {
+        EvidencePull.Report r = pull();
         status();
+        return new orbit.launch.Pulled(r.fetched() + r.appended(), r.bytes(), r.toString());
     }
 
     @Override

@@ -6,7 +6,6 @@ import orbit.bundle.Json;
 import orbit.launch.LastRun;
 import orbit.launch.LaunchOptions;
 import orbit.launch.RunHandle;
-import orbit.launch.RunStatus;
 import orbit.launch.ScriptGenerator;
 import orbit.launch.ShellQuote;
 import orbit.launch.Target;
@@ -14,29 +13,18 @@ import orbit.launch.Target;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Runs a bundle on a rented host over SSH: ship the bundle by content, start launch.sh detached
@@ -45,8 +33,6 @@ import java.util.stream.Stream;
  * --sync-every, notices host loss and reattaches when the host answers again.
  */
 public final class SshTarget implements Target {
-    private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Remote-only file that takes what the detached start prints before launch.sh redirects its own output. */
     static final String DETACH_LOG = ".orbit-launch.out";
 
@@ -94,57 +80,75 @@ public final class SshTarget implements Target {
         return address.toString();
     }
 
+    /**
+     * Connects (trusting a new host key on first use when asked), ships the bundle, records runtime/ssh.json and
+     * starts launch.sh detached. The launcher has locked the bundle, refused a live run, archived the previous one
+     * and generated scripts/.
+     */
     @Override
-    public RunHandle launch(Bundle bundle, LaunchOptions options) {
-        bundle.ensureStructure();
-        Bundle b = Bundle.open(bundle.path().toAbsolutePath().normalize());
-        orbit.bundle.EntrypointFiles.checkStaged(b);
+    public Started start(Bundle b, String runId, LaunchOptions opts) {
         Map<String, String> secretValues = secretValues(b);
-        try (FileChannel ch = FileChannel.open(b.scriptsDir().resolve(".launch.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
-            SshOptions ssh = settings.ssh();
-            String tofu = null;
-            if (settings.trustNewHost() && ssh.knownHosts() == null) ssh = ssh.withKnownHosts(b.runtimeDir().resolve("known_hosts"));
-            Transport t;
-            try {
-                t = SshjTransport.connect(address, ssh);
-            } catch (OrbitException e) {
-                if (!settings.trustNewHost() || e instanceof HostUnreachableException || e.getMessage().contains("CHANGED")) throw e;
-                PublicKey key = SshjTransport.scanHostKey(address, ssh);
-                HostKeys.record(ssh.knownHostsFile(), address, key);
-                tofu = HostKeys.fingerprint(key);
-                t = SshjTransport.connect(address, ssh);
-            }
-            String remoteDir = settings.remoteDir() != null ? settings.remoteDir() : BundleShip.defaultRemoteDir(b.name());
-            SshRunHandle handle;
-            try {
-                refuseIfLive(b);
-                String runId = newRunId();
-                archivePreviousRun(b, runId);
-                LaunchOptions opts = options;
-                ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, spec(), opts));
-                BundleShip ship = new BundleShip(t, b.path(), remoteDir).onProgress(settings.progress());
-                OpenSshTransport.ifAvailable(address, ssh).ifPresent(ship::bulkVia);
-                ship.push();
-                Duration lostAfter = settings.lostAfter() != null ? settings.lostAfter() : opts.heartbeat().multipliedBy(3);
-                SshLease lease = new SshLease(SshLease.SCHEMA, spec(), remoteDir,
-                        ssh.identity() == null ? null : ssh.identity().toAbsolutePath().toString(),
-                        ssh.knownHostsFile().toAbsolutePath().toString(), tofu, tofu != null ? Boolean.TRUE : null,
-                        opts.heartbeat().toMillis(), settings.syncEvery().toMillis(), lostAfter.toMillis(),
-                        Instant.now().toString(), null, null);
-                lease.write(b.runtimeDir());
-                start(t, b, remoteDir, secretValues);
-                handle = new SshRunHandle(b, runId, t);
-                awaitRecorded(handle, runId, opts.startTimeout(), t, remoteDir);
-            } catch (RuntimeException e) {
-                t.close();
-                throw e;
-            }
-            if (settings.watch()) SyncWatcher.spawn(b);
-            return handle;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock scripts/.launch.lock of " + b.name(), e);
+        SshOptions ssh = settings.ssh();
+        String tofu = null;
+        if (settings.trustNewHost() && ssh.knownHosts() == null) ssh = ssh.withKnownHosts(b.runtimeDir().resolve("known_hosts"));
+        Transport t;
+        try {
+            t = SshjTransport.connect(address, ssh);
+        } catch (OrbitException e) {
+            if (!settings.trustNewHost() || e instanceof HostUnreachableException || e.getMessage().contains("CHANGED")) throw e;
+            PublicKey key = SshjTransport.scanHostKey(address, ssh);
+            HostKeys.record(ssh.knownHostsFile(), address, key);
+            tofu = HostKeys.fingerprint(key);
+            t = SshjTransport.connect(address, ssh);
         }
+        String remoteDir = settings.remoteDir() != null ? settings.remoteDir() : BundleShip.defaultRemoteDir(b.name());
+        SshRunHandle handle;
+        try {
+            BundleShip ship = new BundleShip(t, b.path(), remoteDir).onProgress(settings.progress());
+            OpenSshTransport.ifAvailable(address, ssh).ifPresent(ship::bulkVia);
+            ship.push();
+            Duration lostAfter = settings.lostAfter() != null ? settings.lostAfter() : opts.heartbeat().multipliedBy(3);
+            SshLease lease = new SshLease(SshLease.SCHEMA, spec(), remoteDir,
+                    ssh.identity() == null ? null : ssh.identity().toAbsolutePath().toString(),
+                    ssh.knownHostsFile().toAbsolutePath().toString(), tofu, tofu != null ? Boolean.TRUE : null,
+                    opts.heartbeat().toMillis(), settings.syncEvery().toMillis(), lostAfter.toMillis(),
+                    Instant.now().toString(), null, null);
+            lease.write(b.runtimeDir());
+            start(t, b, remoteDir, runId, secretValues);
+            handle = new SshRunHandle(b, runId, t);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        Transport transport = t;
+        return new Started() {
+            @Override
+            public Optional<LastRun> recorded() {
+                try {
+                    return Optional.ofNullable(handle.probe().run());
+                } catch (HostUnreachableException e) {
+                    return Optional.empty();
+                }
+            }
+
+            @Override
+            public String diagnosis() {
+                return transport.run("cd " + RemoteShell.dir(remoteDir) + " && tail -n 5 " + DETACH_LOG + " runtime/launch.out 2>/dev/null",
+                        Duration.ofSeconds(10)).stdout().strip().replace('\n', ' ');
+            }
+
+            @Override
+            public RunHandle confirm() {
+                handle.status(); // mirrors the host's last_run.json here
+                if (settings.watch()) SyncWatcher.spawn(b);
+                return handle;
+            }
+
+            @Override
+            public void abandon() {
+                transport.close();
+            }
+        };
     }
 
     @Override
@@ -155,6 +159,19 @@ public final class SshTarget implements Target {
         boolean hostLost = last.reason() != null && last.reason().startsWith(SshRunHandle.HOST_LOST);
         if (settings.watch() && (!last.state().terminal() || hostLost)) SyncWatcher.spawn(bundle);
         return Optional.of(h);
+    }
+
+    /** The latest run without starting a watcher (the launcher only asks whether it is over). */
+    @Override
+    public Optional<RunHandle> observe(Bundle bundle) {
+        if (LastRun.read(bundle.runtimeDir()).isEmpty() || SshLease.read(bundle.runtimeDir()).isEmpty()) return Optional.empty();
+        return Optional.of(SshRunHandle.attach(bundle));
+    }
+
+    /** The pull record and the connection state stay where they are when a run is archived. */
+    @Override
+    public Set<String> controlFiles() {
+        return EvidencePull.CONTROL_FILES;
     }
 
     private Map<String, String> secretValues(Bundle b) {
@@ -169,64 +186,24 @@ public final class SshTarget implements Target {
         return values;
     }
 
-    private void refuseIfLive(Bundle b) {
-        Optional<LastRun> prev = LastRun.read(b.runtimeDir());
-        if (prev.isEmpty() || prev.get().state().terminal() || SshLease.read(b.runtimeDir()).isEmpty()) return;
-        try (SshRunHandle h = SshRunHandle.attach(b)) {
-            RunStatus st = h.status();
-            if (!st.state().terminal()) {
-                throw new OrbitException("bundle " + b.name() + " is already running on " + st.run().target() + " (run " + st.run().runId()
-                        + ", " + st.state().wire() + "): watch it with `orbit launch logs " + b.name() + " --follow` or stop it with `orbit launch cancel " + b.name() + "`");
-            }
-        }
-    }
-
-    /**
-     * Moves the previous run's local runtime/ and artifacts/ into runs/PREV_ID, as launch.sh does on the
-     * host, so the new run's files never overwrite collected evidence; the pull record follows the files.
-     */
-    static void archivePreviousRun(Bundle b, String newRunId) {
-        Optional<LastRun> prev = LastRun.read(b.runtimeDir());
-        if (prev.isEmpty() || prev.get().runId() == null || prev.get().runId().equals(newRunId)) return;
-        String id = prev.get().runId();
+    /** The pull record follows the files the launcher moved into runs/PREV_ID, so they are not fetched again. */
+    @Override
+    public void archived(Bundle b, String previousRunId, Map<String, String> moved) {
         Path pullState = b.runtimeDir().resolve(EvidencePull.STATE_FILE);
-        Map<String, String> moved = new TreeMap<>();
+        if (!Files.isRegularFile(pullState) || moved.isEmpty()) return;
         try {
-            for (String area : EvidencePull.PULLED) {
-                Path dir = b.path().resolve(area);
-                Path dest = dir.resolve("runs").resolve(id);
-                List<Path> entries;
-                try (Stream<Path> s = Files.list(dir)) {
-                    entries = s.collect(Collectors.toList());
+            EvidencePull.PullState st = Json.MAPPER.readValue(pullState.toFile(), EvidencePull.PullState.class);
+            Map<String, String> next = new TreeMap<>();
+            st.mtimes().forEach((k, v) -> {
+                String key = k;
+                for (Map.Entry<String, String> m : moved.entrySet()) {
+                    if (k.equals(m.getKey()) || k.startsWith(m.getKey() + "/")) key = m.getValue() + k.substring(m.getKey().length());
                 }
-                for (Path e : entries) {
-                    String rel = area + "/" + e.getFileName();
-                    if (rel.equals("runtime/last_run.json")) {
-                        // a copy: the live file is replaced once the new run records itself
-                        Files.createDirectories(dest);
-                        Files.copy(e, dest.resolve(e.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        continue;
-                    }
-                    if (e.getFileName().toString().equals("runs") || EvidencePull.CONTROL_FILES.contains(rel)) continue;
-                    Files.createDirectories(dest);
-                    Files.move(e, dest.resolve(e.getFileName()), LinkOption.NOFOLLOW_LINKS);
-                    moved.put(rel, area + "/runs/" + id + "/" + e.getFileName());
-                }
-            }
-            if (Files.isRegularFile(pullState) && !moved.isEmpty()) {
-                EvidencePull.PullState st = Json.MAPPER.readValue(pullState.toFile(), EvidencePull.PullState.class);
-                Map<String, String> next = new TreeMap<>();
-                st.mtimes().forEach((k, v) -> {
-                    String key = k;
-                    for (Map.Entry<String, String> m : moved.entrySet()) {
-                        if (k.equals(m.getKey()) || k.startsWith(m.getKey() + "/")) key = m.getValue() + k.substring(m.getKey().length());
-                    }
-                    next.put(key, v);
-                });
-                orbit.bundle.AtomicFile.writeJson(pullState, new EvidencePull.PullState(st.remote(), next));
-            }
+                next.put(key, v);
+            });
+            orbit.bundle.AtomicFile.writeJson(pullState, new EvidencePull.PullState(st.remote(), next));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot archive the previous run " + id + " of " + b.name(), e);
+            throw new UncheckedIOException("cannot update runtime/" + EvidencePull.STATE_FILE + " after archiving run " + previousRunId, e);
         }
     }
 
@@ -235,14 +212,14 @@ public final class SshTarget implements Target {
      * NAME=VALUE records read by the remote shell into its environment; the command line names no value
      * and nothing is written to a file. `;` (not `&&`) before the background job, or the channel stays open.
      */
-    private static void start(Transport t, Bundle b, String remoteDir, Map<String, String> secrets) {
+    private static void start(Transport t, Bundle b, String remoteDir, String runId, Map<String, String> secrets) {
         StringBuilder script = new StringBuilder("cd " + RemoteShell.dir(remoteDir) + " || exit 1\n");
         if (!secrets.isEmpty()) {
             script.append("while IFS= read -r -d '' kv; do\n  case ${kv%%=*} in\n    ")
                     .append(String.join("|", secrets.keySet()))
                     .append(") export \"$kv\" ;;\n  esac\ndone\n");
         }
-        script.append("setsid nohup bash scripts/").append(ScriptGenerator.LAUNCH).append(" >").append(DETACH_LOG)
+        script.append("ORBIT_RUN_ID=").append(RemoteShell.quote(runId)).append(" setsid nohup bash scripts/").append(ScriptGenerator.LAUNCH).append(" >").append(DETACH_LOG)
                 .append(" 2>&1 </dev/null & echo $!\n");
         ByteArrayOutputStream stdin = new ByteArrayOutputStream();
         for (Map.Entry<String, String> e : secrets.entrySet()) {
@@ -254,31 +231,5 @@ public final class SshTarget implements Target {
             throw new OrbitException("could not start scripts/launch.sh of " + b.name() + " on " + t.address() + " (exit " + r.exitStatus()
                     + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()) + "): check that bash exists there and " + remoteDir + " is writable");
         }
-    }
-
-    private static void awaitRecorded(SshRunHandle h, String runId, Duration timeout, Transport t, String remoteDir) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            SshRunHandle.Probe p = h.probe();
-            if (p.run() != null && runId.equals(p.run().runId()) && p.run().pid() != null) {
-                h.status();
-                return;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        String out = t.run("cd " + RemoteShell.dir(remoteDir) + " && tail -n 5 " + DETACH_LOG + " runtime/launch.out 2>/dev/null", Duration.ofSeconds(10)).stdout();
-        throw new OrbitException("scripts/launch.sh did not record run " + runId + " on " + t.address() + " within " + timeout.toSeconds()
-                + "s" + (out.isBlank() ? "" : " (" + out.strip().replace('\n', ' ') + ")") + ": check `orbit launch status` and runtime/launch.out on the host");
-    }
-
-    static String newRunId() {
-        byte[] r = new byte[2];
-        RANDOM.nextBytes(r);
-        return ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID_TIME) + "-" + HexFormat.of().formatHex(r);
     }
 }

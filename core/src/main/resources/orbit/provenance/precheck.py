@@ -2,9 +2,10 @@
 
 Run by scripts/launch.sh with the job's interpreter, in the job's working directory and environment,
 so the import path is the one training will see. Writes artifacts/runtime-precheck.log (read this first)
-and artifacts/precheck.json (orbit.precheck.v1, the same facts), and artifacts/pip-freeze.txt when pip
-exists. Exit 0 when every critical dependency imports and the staged fork (if any) is the one imported;
-exit 1 otherwise, and training is not started. Standard library only.
+and artifacts/precheck.json (orbit.precheck.v1, the same facts), and artifacts/pip-freeze.txt (the installed
+distributions, read through importlib.metadata rather than a pip subprocess). Exit 0 when every critical
+dependency imports and the staged fork (if any) is the one imported; exit 1 otherwise, and training is not
+started. Standard library only.
 """
 import datetime
 import hashlib
@@ -12,7 +13,6 @@ import importlib
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import traceback
 
@@ -163,16 +163,38 @@ def check_fork(bundle, fork, log):
 
 
 def pip_freeze(artifacts, log):
+    """artifacts/pip-freeze.txt: the installed distributions as `pip freeze --all` names them, read through
+    importlib.metadata in this process (a pip subprocess costs a second or more at every launch)."""
     try:
-        r = subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, timeout=120)
-    except Exception as e:
+        from importlib import metadata
+    except ImportError as e:
         log("pip freeze: not run (%s)" % e)
         return
-    if r.returncode != 0:
-        log("pip freeze: pip not available (%s)" % (r.stderr.strip().splitlines() or ["exit %d" % r.returncode])[-1])
+    seen = {}
+    try:
+        for dist in metadata.distributions():  # in sys.path order: the first of a name is the one imported
+            name = dist.metadata["Name"] if dist.metadata else None
+            if not name:
+                continue
+            key = name.lower().replace("_", "-")
+            if key in seen:
+                continue
+            line = "%s==%s" % (name, dist.version)
+            direct = dist.read_text("direct_url.json")
+            if direct:
+                try:
+                    url = json.loads(direct).get("url")
+                    if url:
+                        line = "%s @ %s" % (name, url)
+                except ValueError:
+                    pass
+            seen[key] = line
+    except Exception as e:
+        log("pip freeze: not run (%s: %s)" % (type(e).__name__, e))
         return
-    (artifacts / "pip-freeze.txt").write_text(r.stdout, encoding="utf-8")
-    log("pip freeze: %d packages written to artifacts/pip-freeze.txt" % len(r.stdout.splitlines()))
+    lines = sorted(seen.values(), key=str.lower)
+    (artifacts / "pip-freeze.txt").write_text("".join(l + "\n" for l in lines), encoding="utf-8")
+    log("pip freeze: %d packages written to artifacts/pip-freeze.txt (importlib.metadata)" % len(lines))
 
 
 def training_path_entry(argv):

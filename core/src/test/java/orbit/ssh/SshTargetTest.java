@@ -10,7 +10,7 @@ import orbit.launch.LaunchOptions;
 import orbit.launch.RunHandle;
 import orbit.launch.RunState;
 import orbit.launch.RunStatus;
-import orbit.launch.Targets;
+import orbit.targets.Targets;
 import orbit.trainer.TinyTrainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

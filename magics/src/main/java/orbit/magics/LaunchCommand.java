@@ -8,7 +8,8 @@ import orbit.launch.RunHandle;
 import orbit.launch.RunProgress;
 import orbit.launch.RunStatus;
 import orbit.launch.Target;
-import orbit.launch.Targets;
+import orbit.launch.Launcher;
+import orbit.targets.Targets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,7 +52,7 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
         Target ssh = this.ssh.target(target, console());
         Target t = ssh != null ? ssh : Targets.parse(target);
         LaunchOptions options = LaunchOptions.defaults().withHeartbeat(duration("--heartbeat", heartbeat)).withSimulateGpus(simulateGpus);
-        RunHandle run = t.launch(bundle, options);
+        RunHandle run = new Launcher(Targets::parse).launch(t, bundle, options);
         console().out().println("launched run " + run.runId() + " of " + bundle.name() + " on " + t.spec() + ": " + bundle.path());
         console().display(run.status());
         return Commands.OK;

@@ -1,7 +1,6 @@
 package orbit.magics;
 
 import orbit.launch.RunHandle;
-import orbit.ssh.SshRunHandle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -15,15 +14,9 @@ public final class LaunchPullCommand extends Subcommand implements Callable<Inte
 
     @Override
     public Integer call() {
-        RunHandle run = LaunchCommand.latest(this, name);
-        if (run instanceof SshRunHandle ssh) {
-            try (ssh) {
-                console().out().println(ssh.pull());
-                console().display(ssh.status());
-            }
-        } else {
-            run.sync();
-            console().out().println("nothing to pull: run " + run.runId() + " writes straight into " + run.bundle().path());
+        try (RunHandle run = LaunchCommand.latest(this, name)) {
+            console().out().println(run.sync());
+            console().display(run.status());
         }
         console().out().flush();
         return Commands.OK;

@@ -1,0 +1,21 @@
+package orbit.targets;
+
+import orbit.OrbitException;
+import orbit.launch.LocalTarget;
+import orbit.launch.Target;
+import orbit.ssh.SshTarget;
+
+/**
+ * Turns a --target string (or last_run.json's "target") into a {@link Target}. It sits above every target
+ * package so that orbit.launch names none of them; a Slurm target is added here.
+ */
+public final class Targets {
+    private Targets() {}
+
+    public static Target parse(String spec) {
+        String s = spec == null || spec.isBlank() ? LocalTarget.SPEC : spec.strip();
+        if (s.equals(LocalTarget.SPEC)) return new LocalTarget();
+        if (s.startsWith("ssh://")) return SshTarget.parse(s);
+        throw new OrbitException("unknown target " + s + ": use --target local or --target ssh://user@host[:port]");
+    }
+}
