@@ -29,8 +29,14 @@ public interface RunHandle {
     /** Copies a log surface to {@code out} as it grows until the run ends or {@code stop} says so. */
     void follow(LogSurface surface, PrintWriter out, BooleanSupplier stop) throws InterruptedException;
 
-    /** Brings runtime/ and artifacts/ to the control side. Nothing to do for a local run. */
-    void sync();
+    /** Brings runtime/ and artifacts/ to the control side and says what came. Nothing to do for a local run. */
+    Pulled sync();
+
+    /**
+     * What one sync brought: files written (whole or by their new tail), their bytes, and a line for a person
+     * (what was refused or kept, how long it took).
+     */
+    record Pulled(int files, long bytes, String summary) {}
 
     /** The log files a person reads, in decision-tree order. */
     enum LogSurface {

@@ -1,7 +1,6 @@
 package orbit.magics;
 
 import orbit.launch.RunHandle;
-import orbit.ssh.SshRunHandle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -16,14 +15,17 @@ public final class LaunchPullCommand extends Subcommand implements Callable<Inte
     @Override
     public Integer call() {
         RunHandle run = LaunchCommand.latest(this, name);
-        if (run instanceof SshRunHandle ssh) {
-            try (ssh) {
-                console().out().println(ssh.pull());
-                console().display(ssh.status());
+        try {
+            console().out().println(run.sync().summary());
+            console().display(run.status());
+        } finally {
+            if (run instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing a connection that is already gone
+                }
             }
-        } else {
-            run.sync();
-            console().out().println("nothing to pull: run " + run.runId() + " writes straight into " + run.bundle().path());
         }
         console().out().flush();
         return Commands.OK;
