@@ -58,11 +58,13 @@ public record SshLease(
         return SshAddress.parse(target);
     }
 
-    /** Key, known_hosts and keepalive; logging in may take as long as the host's commands have taken. */
+    /**
+     * Key, known_hosts and keepalive. Connecting is bounded by the loss window, not by the round trip: the
+     * handshake involves sshd alone, the slow part of a slow host (its login shell) starts only with a command.
+     */
     public SshOptions options() {
         Duration hb = Duration.ofMillis(heartbeatMs);
-        long connectMs = Math.max(RoundTrip.limit(roundTripMs).toMillis(), Math.min(15000, lostAfterMs / 3));
-        Duration connect = Duration.ofMillis(connectMs);
+        Duration connect = Duration.ofMillis(Math.max(2000, Math.min(15000, lostAfterMs / 3)));
         return new SshOptions(identity == null ? null : Path.of(identity), knownHosts == null ? null : Path.of(knownHosts),
                 hb.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(1) : Duration.ofSeconds(5), 3, connect);
     }
