@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,7 +39,11 @@ import java.util.stream.Stream;
  *
  * <p>Import trusts nothing in the archive: every entry must land inside the new bundle (no "..", no absolute
  * paths, no links pointing out, no devices), every file under artifacts/ must match artifacts/manifest.json
- * and every staged input its hash in inputs/.orbit-index.json. Extraction goes to a temporary directory beside
+ * and every staged input its hash in inputs/.orbit-index.json. Only regular files, directories and links are
+ * taken: a device, FIFO or other special entry refuses the archive. The archive is read once before anything is
+ * written, and each file is unpacked only up to the size those two records give it (files they do not list,
+ * such as job.json, scripts/ and runtime/, share {@link #UNLISTED_LIMIT}), so a small archive that would unpack
+ * to gigabytes is refused before it fills a disk. Extraction goes to a temporary directory beside
  * the target and is renamed into place only once everything checked out, and an existing bundle is never
  * replaced, so a refused archive leaves nothing behind.
  */
@@ -48,6 +53,10 @@ public final class BundleArchive {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     /** Fixed mtime for directories so two exports of the same bundle differ only where files differ. */
     private static final FileTime EPOCH = FileTime.fromMillis(0);
+    /** What the files that neither the manifest nor the inputs index lists may hold in all. */
+    public static final long UNLISTED_LIMIT = 256L << 20;
+    /** The most the manifest or the inputs index may hold (read whole before unpacking). */
+    private static final int RECORD_LIMIT = 64 << 20;
 
     private BundleArchive() {}
 
@@ -148,7 +157,8 @@ public final class BundleArchive {
         if (newName != null && !NAME.matcher(newName).matches()) {
             throw new OrbitException("bad bundle name '" + newName + "': use letters, digits, '.', '_' and '-'");
         }
-        String archiveTop = topDirectory(tarGz);
+        Scan scan = scan(tarGz);
+        String archiveTop = scan.top();
         String name = newName != null ? newName : archiveTop;
         Path target = root.dir().resolve(name);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -165,7 +175,7 @@ public final class BundleArchive {
         Path tmp = staging.resolve(name);
         try {
             Files.createDirectories(tmp);
-            int files = extract(tarGz, archiveTop, tmp);
+            int files = extract(tarGz, scan, tmp);
             if (!Files.isRegularFile(tmp.resolve(Bundle.JOB_FILE), LinkOption.NOFOLLOW_LINKS)) {
                 throw new OrbitException("archive " + tarGz.getFileName() + " holds no " + archiveTop + "/job.json: it is not an exported bundle");
             }
@@ -192,9 +202,18 @@ public final class BundleArchive {
         }
     }
 
-    /** The archive's single top directory, validated as a bundle name. */
-    private static String topDirectory(Path tarGz) {
+    /**
+     * The first read of an archive, before anything is written: its single top directory (validated as a bundle
+     * name), the declared size of each regular file (by its path inside the bundle), the manifest and the inputs
+     * index, and how many bytes unpacking may write in all.
+     */
+    private record Scan(String top, Map<String, Long> sizes, long budget) {}
+
+    private static Scan scan(Path tarGz) {
+        String archive = tarGz.getFileName().toString();
         String top = null;
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        byte[] manifest = null, index = null;
         try (TarArchiveInputStream tar = open(tarGz)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -202,20 +221,123 @@ public final class BundleArchive {
                 if (top == null) {
                     top = first;
                 } else if (!top.equals(first)) {
-                    throw new OrbitException("archive " + tarGz.getFileName() + " has entries outside its top directory "
+                    throw new OrbitException("archive " + archive + " has entries outside its top directory "
                             + top + " (" + e.getName() + "): refusing it");
+                }
+                String why = special(e);
+                if (why != null) {
+                    throw new OrbitException("archive " + archive + " entry " + e.getName() + " is " + why
+                            + ", not a file of a bundle: refusing the archive");
+                }
+                if (e.isDirectory() || e.isSymbolicLink()) continue;
+                String rel = relative(e.getName(), top);
+                if (e.isLink()) {
+                    // unpacked as a copy of the file it names: it costs that file's size again
+                    String target = e.getLinkName().startsWith(top + "/") || e.getLinkName().startsWith("./" + top + "/") ? relative(e.getLinkName(), top) : null;
+                    if (!rel.isEmpty()) sizes.putIfAbsent(rel, target == null ? 0L : sizes.getOrDefault(target, 0L));
+                    continue;
+                }
+                if (rel.isEmpty()) continue;
+                sizes.putIfAbsent(rel, e.getSize());
+                if (rel.equals(MANIFEST) || rel.equals(INPUTS_INDEX)) {
+                    if (e.getSize() > RECORD_LIMIT) {
+                        throw new OrbitException("archive " + archive + ": " + rel + " has " + e.getSize() + " bytes, more than such a record ever holds: refusing the archive");
+                    }
+                    byte[] body = tar.readNBytes((int) e.getSize());
+                    if (rel.equals(MANIFEST)) manifest = body;
+                    else index = body;
                 }
             }
         } catch (IOException e) {
-            throw new OrbitException("cannot read archive " + tarGz.getFileName() + ": " + e.getMessage()
+            throw new OrbitException("cannot read archive " + archive + ": " + e.getMessage()
                     + ": check that it is a complete .tar.gz from `orbit bundle export`", e);
         }
-        if (top == null) throw new OrbitException("archive " + tarGz.getFileName() + " is empty: it is not an exported bundle");
+        if (top == null) throw new OrbitException("archive " + archive + " is empty: it is not an exported bundle");
         if (!NAME.matcher(top).matches()) {
-            throw new OrbitException("archive " + tarGz.getFileName() + " has top directory '" + top
+            throw new OrbitException("archive " + archive + " has top directory '" + top
                     + "', not a bundle name: refusing it");
         }
-        return top;
+        return new Scan(top, sizes, budget(archive, sizes, listedSizes(manifest, index)));
+    }
+
+    /** Bundle-relative path → size, as artifacts/manifest.json and the inputs index record them. */
+    private static Map<String, Long> listedSizes(byte[] manifest, byte[] index) {
+        Map<String, Long> listed = new LinkedHashMap<>();
+        JsonNode m = parseQuietly(manifest);
+        if (m != null && m.path("files").isArray()) {
+            for (JsonNode f : m.path("files")) {
+                if (!f.hasNonNull("size")) continue;
+                String p = f.path("path").asText();
+                listed.put(p.startsWith("artifacts/") ? p : "artifacts/" + p, f.get("size").asLong());
+            }
+        }
+        JsonNode i = parseQuietly(index);
+        if (i != null) {
+            indexEntries(i).forEach((p, rec) -> {
+                if (rec.hasNonNull("size")) {
+                    listed.put("inputs/" + p, rec.get("size").asLong());
+                    listed.putIfAbsent(p, rec.get("size").asLong()); // tolerate bundle-relative paths
+                }
+            });
+        }
+        return listed;
+    }
+
+    private static JsonNode parseQuietly(byte[] json) {
+        if (json == null) return null;
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            return null; // the check after unpacking names a damaged record in one line
+        }
+    }
+
+    /**
+     * How many bytes unpacking may write: each listed file exactly its recorded size, the unlisted ones
+     * {@link #UNLISTED_LIMIT} together. An entry that declares more is refused here, before a byte is written.
+     */
+    private static long budget(String archive, Map<String, Long> sizes, Map<String, Long> listed) {
+        long total = 0;
+        long unlisted = 0;
+        for (Map.Entry<String, Long> e : sizes.entrySet()) {
+            Long want = listed.get(e.getKey());
+            long got = e.getValue();
+            if (want != null) {
+                if (got != want) {
+                    String by = e.getKey().startsWith("artifacts/") ? MANIFEST : INPUTS_INDEX;
+                    throw new OrbitException("archive " + archive + ": " + e.getKey() + " would unpack to " + got + " bytes, " + by
+                            + " records " + want + ": the archive was altered; refusing it before unpacking");
+                }
+            } else {
+                unlisted += got;
+                if (unlisted > UNLISTED_LIMIT) {
+                    throw new OrbitException("archive " + archive + ": files that neither " + MANIFEST + " nor " + INPUTS_INDEX
+                            + " lists would unpack to more than " + (UNLISTED_LIMIT >> 20) + " MiB (at " + e.getKey() + "): refusing it before unpacking");
+                }
+            }
+            total += got;
+        }
+        return total;
+    }
+
+    /** Why an entry is no file of a bundle (a device, a FIFO, a sparse or unknown kind), or null for a file, directory or link. */
+    private static String special(TarArchiveEntry e) {
+        if (e.isCharacterDevice()) return "a character device";
+        if (e.isBlockDevice()) return "a block device";
+        if (e.isFIFO()) return "a FIFO";
+        if (e.isSparse()) return "a sparse file";
+        if (e.isDirectory() || e.isSymbolicLink() || e.isLink()) return null;
+        byte f = e.getLinkFlag();
+        if (f == TarArchiveEntry.LF_NORMAL || f == TarArchiveEntry.LF_OLDNORM || f == TarArchiveEntry.LF_CONTIG) return null;
+        return "a special entry (type '" + (char) f + "')";
+    }
+
+    /** An entry's path inside the bundle ("" for the top directory itself). */
+    private static String relative(String entryName, String top) {
+        String n = entryName.startsWith("./") ? entryName.substring(2) : entryName;
+        if (n.equals(top) || n.equals(top + "/")) return "";
+        String rest = n.substring(top.length() + 1);
+        return rest.endsWith("/") ? rest.substring(0, rest.length() - 1) : rest;
     }
 
     private static String firstSegment(String entryName) {
@@ -234,10 +356,15 @@ public final class BundleArchive {
         }
     }
 
-    /** Extracts every entry below {@code top/} into {@code dest}; returns the number of regular files. */
-    private static int extract(Path tarGz, String top, Path dest) throws IOException {
+    /**
+     * Extracts every entry below {@code top/} into {@code dest}, each file only up to the size the scan saw
+     * (an archive that changed since is refused); returns the number of regular files.
+     */
+    private static int extract(Path tarGz, Scan scan, Path dest) throws IOException {
         String archive = tarGz.getFileName().toString();
+        String top = scan.top();
         int files = 0;
+        long written = 0;
         List<TarArchiveEntry> links = new ArrayList<>();
         try (TarArchiveInputStream tar = open(tarGz)) {
             TarArchiveEntry e;
@@ -248,13 +375,19 @@ public final class BundleArchive {
                     links.add(e); // made after all files, so a link cannot redirect a later file write
                 } else if (e.isDirectory()) {
                     Files.createDirectories(out);
-                } else if (e.isFile()) {
+                } else if (special(e) == null) {
+                    Long declared = scan.sizes().get(relative(e.getName(), top));
+                    if (declared == null || declared != e.getSize() || written + declared > scan.budget()) {
+                        throw new OrbitException("archive " + archive + " changed while it was imported (" + e.getName() + "): import it again");
+                    }
                     Files.createDirectories(out.getParent());
-                    Files.copy(tar, out); // refuses to overwrite: a duplicate entry is an error, not a silent replace
+                    // CREATE_NEW: a duplicate entry is an error, not a silent replace
+                    try (OutputStream os = Files.newOutputStream(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                        written += copyAtMost(tar, os, declared);
+                    }
                     files++;
                 } else {
-                    throw new OrbitException("archive " + archive + " entry " + e.getName()
-                            + " is a device or special file: refusing the archive");
+                    throw new OrbitException("archive " + archive + " entry " + e.getName() + " is " + special(e) + ": refusing the archive");
                 }
             }
         } catch (FileAlreadyExistsException e) {
@@ -279,11 +412,28 @@ public final class BundleArchive {
                     throw new OrbitException("archive " + archive + " entry " + e.getName() + " is a hard link to "
                             + e.getLinkName() + ", not a file of the bundle: refusing the archive");
                 }
+                long size = Files.size(source);
+                if (written + size > scan.budget()) {
+                    throw new OrbitException("archive " + archive + " entry " + e.getName() + " would unpack past the size the archive declares: refusing it");
+                }
                 Files.copy(source, out);
+                written += size;
                 files++;
             }
         }
         return files;
+    }
+
+    /** Copies at most {@code limit} bytes; more in the stream is an error (nothing past the limit is written). */
+    private static long copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long n = 0;
+        for (int r; (r = in.read(buf, 0, (int) Math.min(buf.length, limit - n + 1))) > 0; ) {
+            if (n + r > limit) throw new OrbitException("an archive entry holds more than the " + limit + " bytes it declared: refusing the archive");
+            out.write(buf, 0, r);
+            n += r;
+        }
+        return n;
     }
 
     /** Where an entry lands inside {@code dest}, or a refusal if anywhere else; null for the top directory. */

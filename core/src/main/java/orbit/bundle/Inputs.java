@@ -71,11 +71,15 @@ public final class Inputs {
             throw new OrbitException("stage: " + source + " is a broken symlink: point it at a file or stage the file itself");
         }
         Map<String, Path> sources = new TreeMap<>();
-        if (Files.isDirectory(real)) {
+        String kind = kind(real);
+        if (kind.equals("directory")) {
             collect(real, real, "", sources, new HashSet<>());
-        } else {
+        } else if (kind.equals("file")) {
             sources.put("", real);
+        } else {
+            throw new OrbitException("stage: " + source + " is " + kind + ", not a regular file: stage regular files or directories of them");
         }
+        refuseLinksOnTheWay(target);
         InputsIndex index = index();
         for (String staged : index.files().keySet()) {
             if (target.startsWith(staged + "/")) {
@@ -124,6 +128,58 @@ public final class Inputs {
         return problems;
     }
 
+    /**
+     * What {@code p} is, read without following a link and without opening it (opening a FIFO blocks, reading
+     * a device never ends): "file", "directory", "a symlink", "a FIFO", "a character device", "a block device",
+     * "a socket" or "missing".
+     */
+    static String kind(Path p) {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return "missing";
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            try {
+                var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return a.isRegularFile() ? "file" : a.isDirectory() ? "directory" : a.isSymbolicLink() ? "a symlink" : "a special file";
+            } catch (IOException e2) {
+                return "missing";
+            }
+        }
+        return switch (mode & 0170000) {
+            case 0100000 -> "file";
+            case 0040000 -> "directory";
+            case 0120000 -> "a symlink";
+            case 0010000 -> "a FIFO";
+            case 0020000 -> "a character device";
+            case 0060000 -> "a block device";
+            case 0140000 -> "a socket";
+            default -> "a special file";
+        };
+    }
+
+    /** Staged files must land inside inputs/: no directory on the way to {@code target} may be a link (or a file). */
+    private void refuseLinksOnTheWay(String target) {
+        if (Files.isSymbolicLink(dir)) {
+            throw new OrbitException("stage: the bundle's inputs/ is a symlink: make it a directory of the bundle, then stage again");
+        }
+        Path p = dir;
+        String shown = "inputs";
+        for (Path part : Path.of(target)) {
+            p = p.resolve(part.toString());
+            shown = shown + "/" + part;
+            String k = kind(p);
+            if (k.equals("missing")) return;
+            if (k.equals("a symlink")) {
+                throw new OrbitException("stage: --as " + target + " goes through " + shown + ", a symlink, which could lead out of the bundle: choose a path without links");
+            }
+            if (!p.equals(dir.resolve(target)) && !k.equals("directory")) {
+                throw new OrbitException("stage: --as " + target + " goes through " + shown + ", which is " + (k.equals("file") ? "a file" : k) + ": choose another --as");
+            }
+        }
+    }
+
     private static String targetPath(Path source, String as) {
         String target = as == null || as.isBlank() ? String.valueOf(source.toAbsolutePath().normalize().getFileName()) : as;
         if (JobSpecValidator.escapes(target)) {
@@ -163,12 +219,13 @@ public final class Inputs {
                             + ", outside the source: copy that file in or stage it separately");
                 }
             }
-            if (Files.isDirectory(resolved)) {
+            String kind = kind(resolved);
+            if (kind.equals("directory")) {
                 collect(root, resolved, childRel, out, seen);
-            } else if (Files.isRegularFile(resolved)) {
+            } else if (kind.equals("file")) {
                 out.put(childRel, resolved);
             } else {
-                throw new OrbitException("stage: " + childRel + " is not a regular file (a socket or device?): remove it from the source");
+                throw new OrbitException("stage: " + childRel + " is " + kind + ", not a regular file: remove it from the source, then stage again");
             }
         }
     }
@@ -182,16 +239,43 @@ public final class Inputs {
         for (Map.Entry<String, Path> e : sources.entrySet()) {
             Path dst = e.getKey().isEmpty() ? staging.resolve("content") : staging.resolve("content").resolve(e.getKey());
             Files.createDirectories(dst.getParent());
+            Path file = e.getValue();
+            // checked again just before it is opened: a file swapped for a FIFO or device meanwhile is never read
+            String kind = kind(file);
+            if (!kind.equals("file")) {
+                throw new OrbitException("stage: " + file + " is " + kind + ", not a regular file: stage regular files or directories of them");
+            }
             try {
-                Files.createLink(dst, e.getValue());
+                Files.createLink(dst, file);
             } catch (IOException | UnsupportedOperationException | SecurityException notLinkable) {
-                Files.copy(e.getValue(), dst, StandardCopyOption.COPY_ATTRIBUTES);
+                copyBounded(file, dst);
             }
             String key = e.getKey().isEmpty() ? target : target + "/" + e.getKey();
             String src = e.getKey().isEmpty() ? origin.toString() : origin.resolve(e.getKey()).toString();
             fresh.put(key, new InputsIndex.Entry(Files.size(dst), Digests.sha256(dst), now, src));
         }
         return fresh;
+    }
+
+    /** Copies a regular file no further than the size it had when checked: one that keeps growing is refused. */
+    private static void copyBounded(Path src, Path dst) throws IOException {
+        long size = Files.size(src);
+        try (var in = Files.newInputStream(src, LinkOption.NOFOLLOW_LINKS);
+             var out = Files.newOutputStream(dst, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            byte[] buf = new byte[1 << 16];
+            long n = 0;
+            for (int r; (r = in.read(buf, 0, (int) Math.min(buf.length, size - n + 1))) > 0; ) {
+                if (n + r > size) throw new OrbitException("stage: " + src + " grew while it was copied: stage it once it is complete");
+                out.write(buf, 0, r);
+                n += r;
+            }
+        }
+        try {
+            Files.setLastModifiedTime(dst, Files.getLastModifiedTime(src, LinkOption.NOFOLLOW_LINKS));
+            Files.setPosixFilePermissions(dst, Files.getPosixFilePermissions(src, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // times and modes are a courtesy; the digest is what the index records
+        }
     }
 
     private StageResult commit(InputsIndex index, String target, Path staging, Map<String, InputsIndex.Entry> fresh, boolean replace)

@@ -16,11 +16,11 @@ import java.util.Optional;
 /**
  * runtime/ssh.json: how this bundle's run is reached on its host, written by the control side. A new
  * process (CLI after a kernel restart, the sync watcher) reattaches from it alone: the target, the remote
- * directory, the key and known_hosts file, the cadence of syncs and the loss window, and when the host
- * last answered.
+ * directory, the key and known_hosts file, the cadence of syncs and the loss window, how long the host's
+ * small commands take ({@link RoundTrip}), and when the host last answered.
  */
 @JsonPropertyOrder({"schema_version", "target", "remote_dir", "identity", "known_hosts", "host_key", "trusted_on_first_use",
-        "heartbeat_ms", "sync_every_ms", "lost_after_ms", "last_seen", "last_sync", "watcher_pid"})
+        "heartbeat_ms", "sync_every_ms", "lost_after_ms", "round_trip_ms", "last_seen", "last_sync", "watcher_pid"})
 public record SshLease(
         @JsonProperty("schema_version") String schemaVersion,
         @JsonProperty("target") String target,
@@ -32,6 +32,7 @@ public record SshLease(
         @JsonProperty("heartbeat_ms") long heartbeatMs,
         @JsonProperty("sync_every_ms") long syncEveryMs,
         @JsonProperty("lost_after_ms") long lostAfterMs,
+        @JsonProperty("round_trip_ms") Long roundTripMs,
         @JsonProperty("last_seen") String lastSeen,
         @JsonProperty("last_sync") String lastSync,
         @JsonProperty("watcher_pid") Long watcherPid) {
@@ -57,6 +58,10 @@ public record SshLease(
         return SshAddress.parse(target);
     }
 
+    /**
+     * Key, known_hosts and keepalive. Connecting is bounded by the loss window, not by the round trip: the
+     * handshake involves sshd alone, the slow part of a slow host (its login shell) starts only with a command.
+     */
     public SshOptions options() {
         Duration hb = Duration.ofMillis(heartbeatMs);
         Duration connect = Duration.ofMillis(Math.max(2000, Math.min(15000, lostAfterMs / 3)));
@@ -82,16 +87,22 @@ public record SshLease(
 
     public SshLease seen(Instant at) {
         return new SshLease(schemaVersion, target, remoteDir, identity, knownHosts, hostKey, trustedOnFirstUse, heartbeatMs,
-                syncEveryMs, lostAfterMs, at.toString(), lastSync, watcherPid);
+                syncEveryMs, lostAfterMs, roundTripMs, at.toString(), lastSync, watcherPid);
+    }
+
+    /** The host answered at {@code at}; a small command took {@code tookMs} (folded into the round-trip estimate). */
+    public SshLease seen(Instant at, long tookMs) {
+        return new SshLease(schemaVersion, target, remoteDir, identity, knownHosts, hostKey, trustedOnFirstUse, heartbeatMs,
+                syncEveryMs, lostAfterMs, RoundTrip.fold(roundTripMs, tookMs), at.toString(), lastSync, watcherPid);
     }
 
     public SshLease synced(Instant at) {
         return new SshLease(schemaVersion, target, remoteDir, identity, knownHosts, hostKey, trustedOnFirstUse, heartbeatMs,
-                syncEveryMs, lostAfterMs, lastSeen, at.toString(), watcherPid);
+                syncEveryMs, lostAfterMs, roundTripMs, lastSeen, at.toString(), watcherPid);
     }
 
     public SshLease watchedBy(Long pid) {
         return new SshLease(schemaVersion, target, remoteDir, identity, knownHosts, hostKey, trustedOnFirstUse, heartbeatMs,
-                syncEveryMs, lostAfterMs, lastSeen, lastSync, pid);
+                syncEveryMs, lostAfterMs, roundTripMs, lastSeen, lastSync, pid);
     }
 }

@@ -44,6 +44,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
 
     private final Bundle bundle;
     private final String runId;
+    private final Transport.Connector connector;
     private final Connection connection = new Connection();
     private volatile boolean lastProbeFailed;
 
@@ -52,17 +53,23 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         return lastProbeFailed;
     }
 
-    SshRunHandle(Bundle bundle, String runId, Transport connected) {
+    SshRunHandle(Bundle bundle, String runId, Transport connected, Transport.Connector connector) {
         this.bundle = bundle;
         this.runId = runId;
+        this.connector = connector;
         this.connection.transport = connected;
         CLEANER.register(this, connection);
     }
 
     public static SshRunHandle attach(Bundle bundle) {
+        return attach(bundle, Transport.Connector.SSH);
+    }
+
+    /** Reattaches from the bundle's files alone, reaching the host through {@code connector}. */
+    public static SshRunHandle attach(Bundle bundle, Transport.Connector connector) {
         LastRun run = LastRun.read(bundle.runtimeDir()).orElseThrow(() -> new OrbitException(
                 "bundle " + bundle.name() + " has never been launched: start it with `orbit launch " + bundle.name() + " --target ssh://user@host`"));
-        return new SshRunHandle(bundle, run.runId(), null);
+        return new SshRunHandle(bundle, run.runId(), null, connector);
     }
 
     SshLease lease() {
@@ -75,7 +82,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         if (t != null && !t.isConnected()) dropTransport();
         if (connection.transport == null) {
             SshLease l = lease();
-            connection.transport = SshjTransport.connect(l.address(), l.options());
+            connection.transport = connector.connect(l.address(), l.options());
         }
         return connection.transport;
     }
@@ -94,8 +101,24 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         return runId;
     }
 
-    /** What one probe of the host says. */
-    record Probe(LastRun run, String heartbeat, boolean alive) {}
+    /** What one probe of the host says, and how long the host took to say it. */
+    record Probe(LastRun run, String heartbeat, boolean alive, long tookMs) {}
+
+    /**
+     * How long a probe may wait: what the host's commands have taken times {@link RoundTrip#FACTOR}. A probe
+     * that fails never makes a run lost by itself ({@link #unreachable} looks at the silence since the last
+     * answer), so a slow shell makes answers slow, not the run lost; a host that froze is noticed by the
+     * connection's keepalive before that limit.
+     */
+    static Duration probeLimit(SshLease l) {
+        return RoundTrip.limit(l.roundTripMs());
+    }
+
+    /** A limit for a command of the control side: {@code atLeast}, longer on a host whose commands are slow. */
+    private Duration commandLimit(Duration atLeast) {
+        Duration rt = RoundTrip.limit(lease().roundTripMs());
+        return rt.compareTo(atLeast) > 0 ? rt : atLeast;
+    }
 
     /** One exec: the host's last_run.json, its heartbeat, and the start ticks of the recorded pid if it still runs. */
     Probe probe() {
@@ -105,8 +128,10 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
                 + "cat runtime/heartbeat 2>/dev/null; printf '\\036'\n"
                 + "p=$(sed -n 's/^ *\"pid\" *: *\\([0-9][0-9]*\\).*/\\1/p' runtime/last_run.json 2>/dev/null | head -n 1)\n"
                 + "if [ -n \"$p\" ] && s=$(cat /proc/$p/stat 2>/dev/null); then s=${s##*) }; set -- $s; printf '%s' \"${20}\"; fi\n";
-        Duration limit = Duration.ofMillis(Math.max(2000, Math.min(15000, l.lostAfterMs() / 3)));
-        Transport.Result r = transport().run("bash -c " + RemoteShell.quote(script), limit);
+        Transport t = transport();
+        long t0 = System.nanoTime();
+        Transport.Result r = t.run("bash -c " + RemoteShell.quote(script), probeLimit(l));
+        long took = (System.nanoTime() - t0) / 1_000_000;
         if (r.exitStatus() == 3) {
             throw new OrbitException("the bundle is gone from " + l.remoteDir() + " on " + l.target() + ": evidence pulled so far is in " + bundle.path());
         }
@@ -122,7 +147,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         String hb = parts.length > 1 && !parts[1].isBlank() ? parts[1].strip() : null;
         String ticks = parts.length > 2 ? parts[2].strip() : "";
         boolean alive = run != null && run.pidStartTicks() != null && run.pidStartTicks().equals(ticks);
-        return new Probe(run, hb, alive);
+        return new Probe(run, hb, alive, took);
     }
 
     @Override
@@ -138,7 +163,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
             return unreachable(local, e);
         }
         Instant now = Instant.now();
-        lease().seen(now).write(bundle.runtimeDir());
+        lease().seen(now, p.tookMs()).write(bundle.runtimeDir());
         if (p.run() == null || !runId.equals(p.run().runId())) {
             if (local == null) throw new OrbitException("run " + runId + " has not recorded itself on " + lease().target() + " yet: ask again in a moment");
             return new RunStatus(bundle.name(), local, p.alive(), p.heartbeat());
@@ -237,9 +262,9 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         LastRun run = st.run();
         long pgid = run.pgid() != null ? run.pgid() : run.pid();
         String how = "SIGTERM";
-        transport().run("kill -TERM -- -" + pgid + " 2>/dev/null; true", Duration.ofSeconds(15));
+        transport().run("kill -TERM -- -" + pgid + " 2>/dev/null; true", commandLimit(Duration.ofSeconds(15)));
         if (!groupGone(pgid, grace)) {
-            transport().run("kill -KILL -- -" + pgid + " 2>/dev/null; true", Duration.ofSeconds(15));
+            transport().run("kill -KILL -- -" + pgid + " 2>/dev/null; true", commandLimit(Duration.ofSeconds(15)));
             groupGone(pgid, Duration.ofSeconds(10));
             how = "SIGKILL";
         }
@@ -250,7 +275,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
                     "cancelled: process group " + pgid + " killed with " + how + " after a grace of " + grace.toSeconds() + "s", p.heartbeat());
             String d = RemoteShell.dir(lease().remoteDir());
             transport().run("cd " + d + " && cat > runtime/.last_run.json.tmp.orbit && mv -f runtime/.last_run.json.tmp.orbit runtime/last_run.json"
-                    + " && bash scripts/launch.sh --manifest", Json.bytes(cancelled), Duration.ofMinutes(2));
+                    + " && bash scripts/launch.sh --manifest", Json.bytes(cancelled), commandLimit(Duration.ofMinutes(2)));
         }
         tryPull();
         return status();
@@ -259,7 +284,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     private boolean groupGone(long pgid, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
-            if (!transport().run("kill -0 -- -" + pgid + " 2>/dev/null", Duration.ofSeconds(15)).ok()) return true;
+            if (!transport().run("kill -0 -- -" + pgid + " 2>/dev/null", commandLimit(Duration.ofSeconds(15))).ok()) return true;
             if (System.nanoTime() >= deadline) return false;
             Thread.sleep(200);
         }

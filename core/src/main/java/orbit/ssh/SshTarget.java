@@ -64,10 +64,21 @@ public final class SshTarget implements Target {
 
     private final SshAddress address;
     private final Settings settings;
+    private final Transport.Connector connector;
 
     public SshTarget(SshAddress address, Settings settings) {
+        this(address, settings, Transport.Connector.SSH);
+    }
+
+    private SshTarget(SshAddress address, Settings settings, Transport.Connector connector) {
         this.address = address;
         this.settings = settings;
+        this.connector = connector;
+    }
+
+    /** The same target reached through another connector (a host made of local processes, in tests). */
+    public SshTarget via(Transport.Connector other) {
+        return new SshTarget(address, settings, other);
     }
 
     /** From a --target or last_run.json "target" string: ssh://user@host[:port]. */
@@ -93,29 +104,32 @@ public final class SshTarget implements Target {
         if (settings.trustNewHost() && ssh.knownHosts() == null) ssh = ssh.withKnownHosts(b.runtimeDir().resolve("known_hosts"));
         Transport t;
         try {
-            t = SshjTransport.connect(address, ssh);
+            t = connector.connect(address, ssh);
         } catch (OrbitException e) {
             if (!settings.trustNewHost() || e instanceof HostUnreachableException || e.getMessage().contains("CHANGED")) throw e;
             PublicKey key = SshjTransport.scanHostKey(address, ssh);
             HostKeys.record(ssh.knownHostsFile(), address, key);
             tofu = HostKeys.fingerprint(key);
-            t = SshjTransport.connect(address, ssh);
+            t = connector.connect(address, ssh);
         }
         String remoteDir = settings.remoteDir() != null ? settings.remoteDir() : BundleShip.defaultRemoteDir(b.name());
         SshRunHandle handle;
         try {
             BundleShip ship = new BundleShip(t, b.path(), remoteDir).onProgress(settings.progress());
-            OpenSshTransport.ifAvailable(address, ssh).ifPresent(ship::bulkVia);
+            if (connector == Transport.Connector.SSH) OpenSshTransport.ifAvailable(address, ssh).ifPresent(ship::bulkVia);
             ship.push();
             Duration lostAfter = settings.lostAfter() != null ? settings.lostAfter() : opts.heartbeat().multipliedBy(3);
             SshLease lease = new SshLease(SshLease.SCHEMA, spec(), remoteDir,
                     ssh.identity() == null ? null : ssh.identity().toAbsolutePath().toString(),
                     ssh.knownHostsFile().toAbsolutePath().toString(), tofu, tofu != null ? Boolean.TRUE : null,
-                    opts.heartbeat().toMillis(), settings.syncEvery().toMillis(), lostAfter.toMillis(),
+                    opts.heartbeat().toMillis(), settings.syncEvery().toMillis(), lostAfter.toMillis(), null,
                     Instant.now().toString(), null, null);
             lease.write(b.runtimeDir());
+            long t0 = System.nanoTime();
             start(t, b, remoteDir, runId, secretValues);
-            handle = new SshRunHandle(b, runId, t);
+            // the start is one small command: the first measure of how long this host's commands take
+            lease.seen(Instant.now(), (System.nanoTime() - t0) / 1_000_000).write(b.runtimeDir());
+            handle = new SshRunHandle(b, runId, t, connector);
         } catch (RuntimeException e) {
             t.close();
             throw e;
@@ -140,7 +154,7 @@ public final class SshTarget implements Target {
             @Override
             public RunHandle confirm() {
                 handle.status(); // mirrors the host's last_run.json here
-                if (settings.watch()) SyncWatcher.spawn(b);
+                if (settings.watch() && connector == Transport.Connector.SSH) SyncWatcher.spawn(b);
                 return handle;
             }
 
@@ -154,10 +168,10 @@ public final class SshTarget implements Target {
     @Override
     public Optional<RunHandle> attach(Bundle bundle) {
         if (LastRun.read(bundle.runtimeDir()).isEmpty() || SshLease.read(bundle.runtimeDir()).isEmpty()) return Optional.empty();
-        SshRunHandle h = SshRunHandle.attach(bundle);
+        SshRunHandle h = SshRunHandle.attach(bundle, connector);
         LastRun last = LastRun.read(bundle.runtimeDir()).orElseThrow();
         boolean hostLost = last.reason() != null && last.reason().startsWith(SshRunHandle.HOST_LOST);
-        if (settings.watch() && (!last.state().terminal() || hostLost)) SyncWatcher.spawn(bundle);
+        if (settings.watch() && connector == Transport.Connector.SSH && (!last.state().terminal() || hostLost)) SyncWatcher.spawn(bundle);
         return Optional.of(h);
     }
 
@@ -165,7 +179,7 @@ public final class SshTarget implements Target {
     @Override
     public Optional<RunHandle> observe(Bundle bundle) {
         if (LastRun.read(bundle.runtimeDir()).isEmpty() || SshLease.read(bundle.runtimeDir()).isEmpty()) return Optional.empty();
-        return Optional.of(SshRunHandle.attach(bundle));
+        return Optional.of(SshRunHandle.attach(bundle, connector));
     }
 
     /** The pull record and the connection state stay where they are when a run is archived. */

@@ -16,6 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The control side's companion of a remote run, a small detached process: probes the host every heartbeat
@@ -30,9 +34,13 @@ public final class SyncWatcher {
     static final Duration GIVE_UP_AFTER = Duration.ofHours(24);
 
     private final Bundle bundle;
+    private final Transport.Connector connector;
+    /** Counted down to end the watcher early (tests running one in-process; the process itself ends with its run). */
+    private final CountDownLatch stop = new CountDownLatch(1);
 
-    SyncWatcher(Bundle bundle) {
+    SyncWatcher(Bundle bundle, Transport.Connector connector) {
         this.bundle = bundle;
+        this.connector = connector;
     }
 
     public static void main(String[] args) throws Exception {
@@ -40,7 +48,7 @@ public final class SyncWatcher {
             System.err.println("usage: SyncWatcher BUNDLE_DIR");
             System.exit(2);
         }
-        new SyncWatcher(Bundle.open(Path.of(args[0]))).run();
+        new SyncWatcher(Bundle.open(Path.of(args[0])), Transport.Connector.SSH).run();
     }
 
     /** Starts a watcher for {@code bundle} in its own session; a second one for the same bundle exits at once. */
@@ -61,12 +69,17 @@ public final class SyncWatcher {
         }
     }
 
+    /** Ends the watcher at its next look; {@link #run} then returns. */
+    void stop() {
+        stop.countDown();
+    }
+
     void run() throws InterruptedException {
         Path runtime = bundle.runtimeDir();
         try (FileChannel ch = FileChannel.open(runtime.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = ch.tryLock()) {
             if (lock == null) return; // another watcher has this bundle
-            SshLease lease0 = SshRunHandle.attach(bundle).lease();
+            SshLease lease0 = SshRunHandle.attach(bundle, connector).lease();
             lease0.watchedBy(ProcessHandle.current().pid()).write(runtime);
             log("watching " + lease0.target() + ":" + lease0.remoteDir() + " (sync every " + lease0.syncEvery().toSeconds()
                     + " s, lost after " + lease0.lostAfter().toSeconds() + " s)");
@@ -76,24 +89,33 @@ public final class SyncWatcher {
         }
     }
 
+    /** Sleeps {@code ms} unless the watcher is told to stop; true when it is. */
+    private boolean pause(long ms) throws InterruptedException {
+        return stop.await(ms, TimeUnit.MILLISECONDS);
+    }
+
     /**
      * Two threads, two connections: the prober asks the host every heartbeat interval and alone decides
      * lost / reattached, so a long pull (a checkpoint) never delays noticing that the host vanished; the
-     * puller brings runtime/ and artifacts/ back every --sync-every while the host answers.
+     * puller brings runtime/ and artifacts/ back every --sync-every while the host answers. The puller
+     * lives as long as the watcher: losing the host only pauses it, and a reattach wakes it at once
+     * (a pull that dies with the connection is simply retried on a fresh one).
      */
     private void loop() throws InterruptedException {
-        java.util.concurrent.atomic.AtomicBoolean hostOk = new java.util.concurrent.atomic.AtomicBoolean(true);
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean(false);
-        try (SshRunHandle h = SshRunHandle.attach(bundle); SshRunHandle puller = SshRunHandle.attach(bundle)) {
+        AtomicBoolean hostOk = new AtomicBoolean(true);
+        AtomicBoolean done = new AtomicBoolean(false);
+        Semaphore wake = new Semaphore(0);
+        try (SshRunHandle h = SshRunHandle.attach(bundle, connector); SshRunHandle puller = SshRunHandle.attach(bundle, connector)) {
             SshLease lease = h.lease();
             long poll = Math.max(250, Math.min(lease.heartbeatMs(), lease.syncEveryMs()));
             Thread pulls = new Thread(() -> {
                 while (!done.get()) {
                     if (hostOk.get()) pull(puller, "");
                     try {
-                        Thread.sleep(lease.syncEvery().toMillis());
+                        wake.tryAcquire(lease.syncEvery().toMillis(), TimeUnit.MILLISECONDS);
+                        wake.drainPermits();
                     } catch (InterruptedException e) {
-                        return;
+                        if (done.get()) return; // interrupted only to end; otherwise pull again
                     }
                 }
             }, "orbit-ssh-puller");
@@ -104,12 +126,13 @@ public final class SyncWatcher {
             Instant lostSince = null;
             try {
                 while (true) {
+                    if (stop.getCount() == 0) return;
                     RunStatus st;
                     try {
                         st = h.status();
                     } catch (RuntimeException e) {
                         log("status failed: " + e.getMessage());
-                        Thread.sleep(poll);
+                        if (pause(poll)) return;
                         continue;
                     }
                     boolean answered = st.alive() || !h.lastProbeFailed();
@@ -125,17 +148,17 @@ public final class SyncWatcher {
                             log("giving up after " + GIVE_UP_AFTER.toHours() + " h; the run stays lost");
                             return;
                         }
-                        Thread.sleep(poll);
+                        if (pause(poll)) return;
                         continue;
                     }
                     if (wasLost) {
                         log("reattached: host answers again, run " + st.run().runId() + " is " + st.state().wire());
                         wasLost = false;
-                        pulls.interrupt();
+                        wake.release(); // pull what the host wrote while it was out of reach, now
                     }
                     if (st.state().terminal()) {
                         done.set(true);
-                        pulls.interrupt();
+                        wake.release();
                         pulls.join(60_000);
                         pull(h, "final ");
                         h.status();
@@ -146,15 +169,18 @@ public final class SyncWatcher {
                     if (!answered) {
                         if (!wasUnreachable) log("no answer from " + lease.target() + "; retrying");
                         wasUnreachable = true;
-                        Thread.sleep(100);
+                        if (pause(100)) return;
                         continue;
                     }
+                    if (wasUnreachable) wake.release();
                     wasUnreachable = false;
-                    Thread.sleep(poll);
+                    if (pause(poll)) return;
                 }
             } finally {
                 done.set(true);
-                pulls.interrupt();
+                wake.release();
+                pulls.join(60_000);
+                if (pulls.isAlive()) pulls.interrupt();
             }
         }
     }

@@ -33,6 +33,17 @@ public interface Transport extends AutoCloseable {
         }
     }
 
+    /**
+     * Opens a connection to a host: the real one logs in over SSH ({@link SshjTransport#connect}); tests use
+     * a host made of local processes, so the remote logic (ship, pull, watch, reattach) runs without an sshd.
+     */
+    @FunctionalInterface
+    interface Connector {
+        Connector SSH = SshjTransport::connect;
+
+        Transport connect(SshAddress address, SshOptions options);
+    }
+
     SshAddress address();
 
     /**

@@ -259,4 +259,73 @@ class BundleArchiveTest {
         assertTrue(ex.getMessage().startsWith("cannot read archive junk.tar.gz"), ex.getMessage());
         assertFalse(ex.getMessage().contains("\n"));
     }
+
+    /** The archive with {@code extra} entries appended, copied entry by entry. */
+    private static void append(Path in, Path out, List<TarArchiveEntry> extra) throws IOException {
+        try (InputStream fin = Files.newInputStream(in);
+             TarArchiveInputStream tin = new TarArchiveInputStream(new GzipCompressorInputStream(fin));
+             TarArchiveOutputStream tout = new TarArchiveOutputStream(new GzipCompressorOutputStream(Files.newOutputStream(out)))) {
+            tout.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry e;
+            while ((e = tin.getNextEntry()) != null) {
+                tout.putArchiveEntry(e);
+                tin.transferTo(tout);
+                tout.closeArchiveEntry();
+            }
+            for (TarArchiveEntry x : extra) {
+                tout.putArchiveEntry(x);
+                tout.closeArchiveEntry();
+            }
+        }
+    }
+
+    private static void assertNothingLeft(BundleRoot root) throws IOException {
+        if (!Files.exists(root.dir())) return;
+        try (Stream<Path> left = Files.list(root.dir())) {
+            assertEquals(List.of(), left.toList(), "no bundle and no .import-* directory left behind");
+        }
+    }
+
+    @Test
+    void deviceAndFifoEntriesRefuseTheArchiveInsteadOfBecomingEmptyFiles() throws IOException {
+        Bundle b = sampleBundle(tmp.resolve("src/run1"));
+        Path archive = tmp.resolve("run1.tar.gz");
+        BundleArchive.export(b, archive);
+        for (byte kind : new byte[] {TarArchiveEntry.LF_CHR, TarArchiveEntry.LF_BLK, TarArchiveEntry.LF_FIFO}) {
+            Path evil = tmp.resolve("special-" + (char) kind + ".tar.gz");
+            TarArchiveEntry special = new TarArchiveEntry("run1/runtime/zero", kind);
+            append(archive, evil, List.of(special));
+            BundleRoot root = new BundleRoot(tmp.resolve("root-" + (char) kind));
+            OrbitException ex = assertThrows(OrbitException.class, () -> BundleArchive.importArchive(evil, root));
+            String what = kind == TarArchiveEntry.LF_FIFO ? "a FIFO" : kind == TarArchiveEntry.LF_CHR ? "a character device" : "a block device";
+            assertEquals("archive " + evil.getFileName() + " entry run1/runtime/zero is " + what + ", not a file of a bundle: refusing the archive",
+                    ex.getMessage());
+            assertNothingLeft(root);
+        }
+    }
+
+    @Test
+    void anImportLargerThanItsManifestSaysIsRefusedBeforeItIsUnpacked() throws IOException {
+        Bundle b = sampleBundle(tmp.resolve("src/run1"));
+        Path archive = tmp.resolve("run1.tar.gz");
+        BundleArchive.export(b, archive);
+        // training.log swapped for 64 MiB of zeros: a small archive, 64 MiB unpacked, the manifest says 16 bytes
+        byte[] zeros = new byte[64 << 20];
+        Path bomb = tmp.resolve("bomb.tar.gz");
+        rewrite(archive, bomb, (e, body) -> e.getName().equals("run1/artifacts/training.log") ? zeros : body, Map.of());
+        assertTrue(Files.size(bomb) < 1 << 20, "the archive itself is small: " + Files.size(bomb));
+        BundleRoot root = new BundleRoot(tmp.resolve("root"));
+        OrbitException ex = assertThrows(OrbitException.class, () -> BundleArchive.importArchive(bomb, root));
+        assertEquals("archive bomb.tar.gz: artifacts/training.log would unpack to " + zeros.length + " bytes, " + BundleArchive.MANIFEST
+                + " records 16: the archive was altered; refusing it before unpacking", ex.getMessage());
+        assertNothingLeft(root);
+
+        // files no record lists share a fixed allowance
+        Path unlisted = tmp.resolve("unlisted.tar.gz");
+        byte[] big = new byte[(int) BundleArchive.UNLISTED_LIMIT + 1];
+        rewrite(archive, unlisted, (e, body) -> body, Map.of("run1/runtime/huge.log", big));
+        ex = assertThrows(OrbitException.class, () -> BundleArchive.importArchive(unlisted, root));
+        assertTrue(ex.getMessage().contains("would unpack to more than 256 MiB (at runtime/huge.log): refusing it before unpacking"), ex.getMessage());
+        assertNothingLeft(root);
+    }
 }

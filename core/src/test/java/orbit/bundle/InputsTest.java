@@ -115,4 +115,60 @@ class InputsTest {
         Path cfg = Files.writeString(src.resolve("c.txt"), "x");
         assertThrows(OrbitException.class, () -> inputs.stage(cfg, InputsIndex.FILE, false));
     }
+
+    /** Everything under inputs/ (names only): a refused stage leaves exactly what was there, no .orbit-staging-*. */
+    private List<String> inputsListing() throws Exception {
+        try (var walk = Files.walk(bundle.inputsDir())) {
+            return walk.map(p -> bundle.inputsDir().relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aDeviceIsRefusedInOneLineWithoutBeingRead() throws Exception {
+        List<String> before = inputsListing();
+        OrbitException e = assertThrows(OrbitException.class, () -> inputs.stage(Path.of("/dev/zero"), "zeros.bin", false));
+        assertEquals("stage: /dev/zero is a character device, not a regular file: stage regular files or directories of them", e.getMessage());
+        // a link to it is judged by what it points at
+        Path link = Files.createSymbolicLink(src.resolve("zero-link"), Path.of("/dev/zero"));
+        e = assertThrows(OrbitException.class, () -> inputs.stage(link, null, false));
+        assertTrue(e.getMessage().contains("a character device") && !e.getMessage().contains("\n"), e.getMessage());
+        assertEquals(before, inputsListing());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aFifoIsRefusedAndNeverOpened() throws Exception {
+        Path fifo = src.resolve("pipe");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        List<String> before = inputsListing();
+        OrbitException e = assertThrows(OrbitException.class, () -> inputs.stage(fifo, null, false));
+        assertEquals("stage: " + fifo + " is a FIFO, not a regular file: stage regular files or directories of them", e.getMessage());
+        // inside a staged directory too
+        Path data = Files.createDirectories(src.resolve("data"));
+        Files.writeString(data.resolve("a.txt"), "hello");
+        assertEquals(0, new ProcessBuilder("mkfifo", data.resolve("b.pipe").toString()).start().waitFor());
+        e = assertThrows(OrbitException.class, () -> inputs.stage(data, null, false));
+        assertEquals("stage: b.pipe is a FIFO, not a regular file: remove it from the source, then stage again", e.getMessage());
+        assertEquals(before, inputsListing());
+        assertTrue(inputs.index().files().isEmpty());
+    }
+
+    @Test
+    void anAsPathThroughASymlinkInsideInputsIsRefused() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createDirectories(bundle.inputsDir());
+        Files.createSymbolicLink(bundle.inputsDir().resolve("data"), outside);
+        Path cfg = Files.writeString(src.resolve("config.yaml"), "lr: 3e-4\n");
+        List<String> before = inputsListing();
+        OrbitException e = assertThrows(OrbitException.class, () -> inputs.stage(cfg, "data/config.yaml", false));
+        assertEquals("stage: --as data/config.yaml goes through inputs/data, a symlink, which could lead out of the bundle: choose a path without links",
+                e.getMessage());
+        e = assertThrows(OrbitException.class, () -> inputs.stage(cfg, "data/deeper/config.yaml", true));
+        assertTrue(e.getMessage().contains("goes through inputs/data, a symlink"), e.getMessage());
+        try (var left = Files.list(outside)) {
+            assertEquals(0, left.count(), "nothing written through the link");
+        }
+        assertEquals(before, inputsListing());
+    }
 }

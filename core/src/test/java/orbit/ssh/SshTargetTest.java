@@ -231,7 +231,7 @@ class SshTargetTest {
 
     @Test
     void aFrozenHostIsLostWithinTheWindowKeepsItsEvidenceAndIsReattachedWhenThawed(@TempDir Path tmp) throws Exception {
-        Bundle b = trainer(tmp.resolve("local"), "freeze", "--steps", "400", "--step-sleep", "0.05", "--logging-steps", "5");
+        Bundle b = trainer(tmp.resolve("local"), "freeze", "--steps", "800", "--step-sleep", "0.05", "--logging-steps", "5");
         Duration lostAfter = Duration.ofSeconds(4);
         RunHandle run = target(tmp.resolve("host/freeze"), true, Duration.ofSeconds(1), lostAfter).launch(b, FAST);
         launched.add(b);
@@ -274,6 +274,15 @@ class SshTargetTest {
         }
         while (localState(b) == RunState.LOST && System.nanoTime() - frozenAt < Duration.ofSeconds(60).toNanos()) Thread.sleep(200);
         assertNotEquals(RunState.LOST, localState(b), "reattached after the thaw");
+        // the puller survived the reattach: the local training.log grows twice while the run goes on
+        long atReattach = Files.size(log);
+        long grows = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Files.size(log) <= atReattach && System.nanoTime() < grows) Thread.sleep(100);
+        long later = Files.size(log);
+        assertTrue(later > atReattach, "training.log grew after the reattach");
+        while (Files.size(log) <= later && System.nanoTime() < grows) Thread.sleep(100);
+        assertTrue(Files.size(log) > later, "and kept growing");
+        assertEquals(RunState.RUNNING, localState(b), "while the run goes on");
         long done = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (localState(b) != RunState.SUCCEEDED && System.nanoTime() < done) Thread.sleep(300);
         assertEquals(RunState.SUCCEEDED, localState(b));
@@ -289,6 +298,68 @@ class SshTargetTest {
             assertEquals(f.get("sha256").asText(), BundleShip.sha256(p), p.toString());
         }
         ((AutoCloseable) run).close();
+    }
+
+    /**
+     * A host whose login shell takes 2.5 s before every command (a .bashrc that initialises conda): the
+     * launch, the watcher's probes and pulls and the wait all take that in their stride, and the run, whose
+     * loss window (three 1 s heartbeats) is barely longer than one command, is never recorded lost.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(300)
+    void aHostWhoseLoginShellTakesSecondsRunsToTheEndWithoutAFalseLost(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a host user");
+        String user = "orbitslow" + Long.toHexString(System.nanoTime() & 0xffffff);
+        Path home = tmp.resolve("slowhome");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve(".bashrc"), "sleep 2.5\n");
+        runOk("useradd", "-M", "-p", "*", "-d", home.toString(), "-s", "/bin/bash", user);
+        try {
+            runOk("chown", "-R", user, home.toString());
+            // the path to the home must be passable for that user
+            runOk("chmod", "o+x", tmp.toString());
+            // sshd reads the authorized keys as the user: let it through the stand-in host's private directory
+            runOk("chmod", "o+x", dir.toString(), sshd.dir().toString());
+            runOk("chmod", "o+r", sshd.dir().resolve("authorized_keys").toString());
+            Bundle b = trainer(tmp.resolve("local"), "slow", "--steps", "100", "--step-sleep", "0.1", "--logging-steps", "5");
+            Map<String, String> env = Map.of(SECRET_NAME, SECRET_VALUE);
+            SshTarget target = new SshTarget(new SshAddress(user, "127.0.0.1", sshd.port()), new SshTarget.Settings(sshd.options(),
+                    "~/orbit/slow", Duration.ofSeconds(1), null, false, true, env::get, null));
+            long t0 = System.nanoTime();
+            RunHandle run = target.launch(b, FAST);
+            launched.add(b);
+            System.out.printf("slow login shell: launch took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            List<RunState> seen = new ArrayList<>();
+            long end = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+            RunState st;
+            while ((st = localState(b)) != RunState.SUCCEEDED && System.nanoTime() < end) {
+                if (st != null && (seen.isEmpty() || seen.get(seen.size() - 1) != st)) seen.add(st);
+                Thread.sleep(100);
+            }
+            String watchLog = Files.isRegularFile(b.runtimeDir().resolve(SyncWatcher.LOG)) ? Files.readString(b.runtimeDir().resolve(SyncWatcher.LOG)) : "";
+            assertEquals(RunState.SUCCEEDED, st, "states " + seen + "\n" + watchLog);
+            assertFalse(seen.contains(RunState.LOST), "no false lost: " + seen + "\n" + watchLog);
+            assertFalse(watchLog.contains("lost: "), watchLog);
+            run.sync();
+            RunStatus done = run.waitFor(Duration.ofSeconds(60));
+            assertEquals(RunState.SUCCEEDED, done.state(), done.line());
+            assertTrue(Files.size(b.artifactsDir().resolve("training.log")) > 0);
+            assertTrue(SshLease.read(b.runtimeDir()).orElseThrow().roundTripMs() >= 2500, "the host's slowness is measured");
+            ((AutoCloseable) run).close();
+        } finally {
+            for (Bundle b : launched) {
+                SshLease.read(b.runtimeDir()).map(SshLease::watcherPid).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroy);
+            }
+            // nothing of the user's may outlive the test
+            ProcessHandle.allProcesses().filter(p -> user.equals(p.info().user().orElse(null))).forEach(ProcessHandle::destroyForcibly);
+            runOk("userdel", user);
+        }
+    }
+
+    static void runOk(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
     }
 
     static Map<Path, byte[]> snapshot(Bundle b) throws IOException {
