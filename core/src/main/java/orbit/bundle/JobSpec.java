@@ -123,6 +123,24 @@ public record JobSpec(
     /** A fork of a critical dependency staged under inputs/ (path relative to inputs/), with its FORK_MANIFEST.json. */
     public record Fork(@JsonProperty("module") String module, @JsonProperty("path") String path) {}
 
-    /** An upstream component called as a black box, pinned to an exact 40-character commit. */
-    public record UpstreamPin(@JsonProperty("name") String name, @JsonProperty("source") String source, @JsonProperty("commit") String commit) {}
+    /**
+     * An upstream component called as a black box, pinned to an exact 40-character commit; {@code command} (argv,
+     * run as-is inside its staged checkout under inputs/upstream/NAME) is optional.
+     */
+    @JsonPropertyOrder({"name", "source", "commit", "command"})
+    public record UpstreamPin(@JsonProperty("name") String name, @JsonProperty("source") String source, @JsonProperty("commit") String commit,
+                              @JsonProperty("command") List<String> command) {
+        public UpstreamPin {
+            command = command == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(command));
+        }
+
+        public UpstreamPin(String name, String source, String commit) {
+            this(name, source, commit, null);
+        }
+
+        /** What `bundle new --upstream` and `upstream pin` accept as a commit: surrounding spaces and case do not matter. */
+        public static String normalizeCommit(String commit) {
+            return commit == null ? null : commit.strip().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 }
