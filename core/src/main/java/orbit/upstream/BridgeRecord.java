@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -96,10 +97,18 @@ record BridgeRecord(@JsonProperty("schema_version") String schemaVersion,
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> {
             ProcessHandle.Info info = h.info();
             boolean started = info.startInstant().map(i -> i.toString().equals(startedAt)).orElse(false);
-            boolean ours = info.arguments().map(args -> java.util.Arrays.asList(args).contains(BridgeMain.class.getName())
-                    && java.util.Arrays.asList(args).contains(socket)).orElse(false);
-            return started && ours;
+            List<String> args = commandLine(h.pid());
+            return started && args.contains(BridgeMain.class.getName()) && args.contains(socket);
         });
+    }
+
+    /** From /proc: ProcessHandle.Info#arguments is empty for a command line as long as a JVM's class path. */
+    private static List<String> commandLine(long pid) {
+        try {
+            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).split("\0"));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     /** The one line a socket path that is too long or inside runtime/ becomes, or null. */
