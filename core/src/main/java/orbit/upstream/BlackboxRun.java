@@ -39,17 +39,15 @@ public final class BlackboxRun {
     private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Bundle bundle;
     private final JobSpec.UpstreamPin pin;
     private final Path checkout;
     private final String runId;
     private final Path runDir;
     private final String mode;
     private final Map<String, String> ignoredBefore;
-    private final Instant startedAt = Instant.now();
+    private Instant startedAt = Instant.now();
 
     private BlackboxRun(Bundle bundle, JobSpec.UpstreamPin pin, String mode, String runId, Path runDir, Map<String, String> ignoredBefore) {
-        this.bundle = bundle;
         this.pin = pin;
         this.checkout = Checkout.dir(bundle, pin.name());
         this.mode = mode;
@@ -124,16 +122,13 @@ public final class BlackboxRun {
         return runDir;
     }
 
-    JobSpec.UpstreamPin pin() {
-        return pin;
-    }
-
     /** Starts the pinned command in the checkout; stderr always goes to orbit-stderr.log. */
     Process start(ProcessBuilder.Redirect stdout, ProcessBuilder.Redirect stdin) {
         ProcessBuilder pb = new ProcessBuilder(pin.command()).directory(checkout.toFile())
                 .redirectOutput(stdout).redirectInput(stdin)
                 .redirectError(ProcessBuilder.Redirect.appendTo(runDir.resolve(BlackboxManifest.STDERR).toFile()));
         pb.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in the pinned tree
+        startedAt = Instant.now();
         try {
             return pb.start();
         } catch (IOException e) {
@@ -279,9 +274,5 @@ public final class BlackboxRun {
         byte[] r = new byte[2];
         RANDOM.nextBytes(r);
         return ZonedDateTime.now(ZoneOffset.UTC).format(RUN_ID_TIME) + "-" + HexFormat.of().formatHex(r);
-    }
-
-    Bundle bundle() {
-        return bundle;
     }
 }

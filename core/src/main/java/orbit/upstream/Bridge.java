@@ -15,7 +15,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,8 +33,6 @@ final class Bridge {
     private final InputStream fromUpstream;
     private final Runnable onUpstreamGone;
     private final ReentrantLock exchange = new ReentrantLock(true);
-    private final AtomicLong relayed = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
     private volatile boolean upstreamGone;
 
     Bridge(ServerSocketChannel server, OutputStream toUpstream, InputStream fromUpstream, Runnable onUpstreamGone) {
@@ -43,14 +40,6 @@ final class Bridge {
         this.toUpstream = toUpstream;
         this.fromUpstream = fromUpstream;
         this.onUpstreamGone = onUpstreamGone;
-    }
-
-    long relayed() {
-        return relayed.get();
-    }
-
-    long refused() {
-        return refused.get();
     }
 
     /** Accepts until the server socket is closed; each connection is served on its own thread. */
@@ -79,7 +68,6 @@ final class Bridge {
                 if (request == null || !request.complete()) return; // a request cut off by a disconnect is never forwarded
                 String why = request.tooLong() ? "longer than " + MAX_LINE + " bytes" : malformed(request.bytes());
                 if (why != null) {
-                    refused.incrementAndGet();
                     if (!reply(out, error("malformed request: " + why + "; send one JSON value per line"))) return;
                     continue;
                 }
@@ -102,7 +90,6 @@ final class Bridge {
                 toUpstream.flush();
                 Line reply = readLine(fromUpstream);
                 if (reply != null && reply.complete() && !reply.tooLong()) {
-                    relayed.incrementAndGet();
                     return reply.bytes();
                 }
                 if (reply != null && reply.tooLong()) {
