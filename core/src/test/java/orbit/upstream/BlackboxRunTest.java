@@ -24,7 +24,7 @@ class BlackboxRunTest {
             "printf 'result\\n' > out/deep/result.json",
             "printf 'changed by the run\\n' >> data.txt",
             "printf 'log\\n' > run.log",
-            "python3 -c 'import helper' ",
+            "python3 -c 'import envlib' ",
             "echo to-stdout; echo to-stderr >&2",
             "rm gone.txt",
             "exit 3");
@@ -33,7 +33,7 @@ class BlackboxRunTest {
     Path dir;
 
     private Bundle pinned(List<String> command) {
-        Path src = GitRepos.repo(dir.resolve("src"), Map.of("data.txt", "pinned\n", ".gitignore", "*.log\n", "helper.py", "X = 1\n",
+        Path src = GitRepos.repo(dir.resolve("src"), Map.of("data.txt", "pinned\n", ".gitignore", "*.log\n", "envlib.py", "X = 1\n",
                 "gone.txt", "g\n", "run.sh", SCRIPT + "\n"));
         Bundle b = Bundle.create(dir.resolve("b"), JobSpec.builder("b", List.of("true")).build());
         return Pinning.pin(b, "env", src.toString(), GitRepos.head(src), command).bundle();
