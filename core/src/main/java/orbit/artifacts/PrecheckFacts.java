@@ -16,12 +16,13 @@ import java.util.Locale;
  * {@code present} is false when the file is missing (the run never got to its precheck).
  */
 public record PrecheckFacts(boolean present, Boolean ok, String pythonVersion, List<Dep> deps, Boolean forkOk,
-                            List<String> forkMismatches, String checkedAt, String problem) {
+                            List<String> forkMismatches, String checkedAt, String problem, List<String> upstreamProblems) {
     public record Dep(String name, boolean ok, String version, String path, String error) {}
 
     public PrecheckFacts {
         deps = List.copyOf(deps);
         forkMismatches = List.copyOf(forkMismatches);
+        upstreamProblems = upstreamProblems == null ? List.of() : List.copyOf(upstreamProblems);
     }
 
     /** The version the precheck found for a dependency (case and -/_ insensitive), or null. */
@@ -44,6 +45,7 @@ public record PrecheckFacts(boolean present, Boolean ok, String pythonVersion, L
             if (!d.ok()) out.add("dependency " + d.name() + " failed" + (d.error() == null ? "" : ": " + d.error()));
         }
         if (Boolean.FALSE.equals(forkOk)) out.add("fork check failed" + (forkMismatches.isEmpty() ? "" : ": " + String.join("; ", forkMismatches)));
+        out.addAll(upstreamProblems);
         if (Boolean.FALSE.equals(ok) && out.isEmpty()) out.add("precheck reported ok=false");
         if (problem != null) out.add(problem);
         return out;
@@ -58,12 +60,12 @@ public record PrecheckFacts(boolean present, Boolean ok, String pythonVersion, L
         try {
             n = Json.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            return new PrecheckFacts(false, null, null, List.of(), null, List.of(), null, null);
+            return new PrecheckFacts(false, null, null, List.of(), null, List.of(), null, null, List.of());
         } catch (IOException e) {
             return new PrecheckFacts(true, null, null, List.of(), null, List.of(), null,
-                    "precheck.json unreadable: " + e.getMessage().lines().findFirst().orElse(""));
+                    "precheck.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), List.of());
         }
-        if (n == null || !n.isObject()) return new PrecheckFacts(true, null, null, List.of(), null, List.of(), null, "precheck.json is not an object");
+        if (n == null || !n.isObject()) return new PrecheckFacts(true, null, null, List.of(), null, List.of(), null, "precheck.json is not an object", List.of());
         List<Dep> deps = new ArrayList<>();
         JsonNode ds = n.get("deps");
         if (ds != null && ds.isArray()) {
@@ -76,9 +78,13 @@ public record PrecheckFacts(boolean present, Boolean ok, String pythonVersion, L
         Boolean forkOk = fork == null || fork.isNull() ? null : fork.path("ok").asBoolean(false);
         List<String> mism = new ArrayList<>();
         if (fork != null && fork.path("mismatches").isArray()) fork.path("mismatches").forEach(m -> mism.add(m.isTextual() ? m.asText() : m.toString()));
+        List<String> upstream = new ArrayList<>();
+        if (n.path("upstream").isArray()) {
+            for (JsonNode u : n.path("upstream")) u.path("problems").forEach(m -> upstream.add(m.asText()));
+        }
         JsonNode ok = n.get("ok");
         return new PrecheckFacts(true, ok == null || ok.isNull() ? null : ok.asBoolean(), textOrNull(n.path("python"), "version"),
-                deps, forkOk, mism, textOrNull(n, "checked_at"), null);
+                deps, forkOk, mism, textOrNull(n, "checked_at"), null, upstream);
     }
 
     private static String textOrNull(JsonNode n, String k) {

@@ -28,6 +28,8 @@ import java.util.stream.Stream;
  */
 public final class Inputs {
     private static final String TEMP_PREFIX = ".orbit-";
+    /** Staged checkouts of pinned upstreams (inputs/upstream/NAME): vouched for by git, not by this index. */
+    public static final String UPSTREAM_DIR = "upstream";
 
     private final Path dir;
 
@@ -117,7 +119,7 @@ public final class Inputs {
             try (Stream<Path> walk = Files.walk(dir)) {
                 walk.filter(Files::isRegularFile)
                         .map(p -> dir.relativize(p).toString())
-                        .filter(rel -> !rel.equals(InputsIndex.FILE) && !rel.startsWith(TEMP_PREFIX))
+                        .filter(rel -> !rel.equals(InputsIndex.FILE) && !rel.startsWith(TEMP_PREFIX) && !rel.startsWith(UPSTREAM_DIR + "/"))
                         .filter(rel -> !index.files().containsKey(rel))
                         .sorted()
                         .forEach(rel -> problems.add("inputs/" + rel + ": not in the index: stage it with `orbit bundle stage`"));
@@ -188,6 +190,9 @@ public final class Inputs {
         String normalized = Path.of(target).normalize().toString();
         if (normalized.isEmpty() || normalized.equals(".")) {
             throw new OrbitException("stage: --as " + target + " names inputs/ itself: give a file or directory name inside it");
+        }
+        if (normalized.equals(UPSTREAM_DIR) || normalized.startsWith(UPSTREAM_DIR + "/")) {
+            throw new OrbitException("stage: --as " + target + ": inputs/" + UPSTREAM_DIR + "/ holds pinned upstreams: pin them with `orbit upstream pin`, or choose another --as");
         }
         for (Path part : Path.of(normalized)) {
             if (part.toString().startsWith(TEMP_PREFIX)) {

@@ -170,5 +170,10 @@ public record JobSpec(
         public UpstreamPin(String name, String source, String commit) {
             this(name, source, commit, null);
         }
+
+        /** What `bundle new --upstream` and `upstream pin` accept as a commit: surrounding spaces and case do not matter. */
+        public static String normalizeCommit(String commit) {
+            return commit == null ? null : commit.strip().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 }

@@ -116,6 +116,20 @@ public final class JobSpecValidator {
             JobSpec.UpstreamPin pin = spec.upstream().get(i);
             if (pin.name() == null || pin.name().isBlank()) fail("upstream[" + i + "].name", quote(pin.name()), "give the component a name");
             noNul("upstream[" + i + "].name", pin.name());
+            if (!NAME.matcher(pin.name()).matches()) {
+                fail("upstream[" + i + "].name", quote(pin.name()), "use letters, digits, '.', '_' and '-', starting with a letter or digit");
+            }
+            for (int j = 0; j < i; j++) {
+                if (pin.name().equals(spec.upstream().get(j).name())) {
+                    fail("upstream[" + i + "].name", quote(pin.name()), "is already used by upstream[" + j + "]: names must be unique in a bundle");
+                }
+            }
+            if (pin.command() != null) {
+                if (pin.command().isEmpty()) fail("upstream[" + i + "].command", "[]", "give the command to run, or leave it out");
+                for (int k = 0; k < pin.command().size(); k++) {
+                    if (pin.command().get(k) == null) fail("upstream[" + i + "].command[" + k + "]", "null", "must be a string");
+                }
+            }
             if (pin.source() == null || pin.source().isBlank()) {
                 fail("upstream[" + i + "].source", quote(pin.source()), "give the repository URL or path");
             }

@@ -68,6 +68,12 @@ public final class BundleShip {
 
     record LocalFile(String path, Path file, long size, long mtimeNs, int mode) {}
 
+    /**
+     * A symlink that is recreated on the host as it is here: relative, and pointing inside the part of the bundle it
+     * sits in (a pinned upstream's tracked symlinks, for one). Others are not shipped and are listed in the report.
+     */
+    record LocalLink(String path, String target) {}
+
     record RemoteFile(long size, String mtime) {}
 
     private final Transport transport;
@@ -203,6 +209,7 @@ public final class BundleShip {
                 }
             }
             for (ShipStream s : open) s.close();
+            if (!shippedLinks.isEmpty()) placeLinks(shippedLinks);
             partial.clear();
             ShipState now = new ShipState(ShipState.SCHEMA, remoteKey, next, Map.of());
             if (!now.equals(state)) now.save(runtime); // an unchanged record is not written again (two fsyncs)
@@ -224,8 +231,30 @@ public final class BundleShip {
         if (TRACE) System.err.printf("ship: %-12s %.3f s%n", what, (System.nanoTime() - t0) / 1e9);
     }
 
+    private final List<LocalLink> shippedLinks = new ArrayList<>();
+
+    /** One exec: each link made on the host unless it is there already with the same target. */
+    private void placeLinks(List<LocalLink> links) {
+        ByteArrayOutputStream pairs = new ByteArrayOutputStream();
+        for (LocalLink l : links) {
+            pairs.writeBytes(l.path().getBytes(StandardCharsets.UTF_8));
+            pairs.write(0);
+            pairs.writeBytes(l.target().getBytes(StandardCharsets.UTF_8));
+            pairs.write(0);
+        }
+        String cmd = "cd " + RemoteShell.dir(remoteDir) + " && while IFS= read -r -d '' p && IFS= read -r -d '' t; do"
+                + " if [ -L \"$p\" ] && [ \"$(readlink -- \"$p\")\" = \"$t\" ]; then continue; fi;"
+                + " case $p in */*) mkdir -p -- \"${p%/*}\" || exit 1 ;; esac;"
+                + " rm -f -- \"$p\" && ln -s -- \"$t\" \"$p\" || exit 1; done";
+        Transport.Result r = transport.run(cmd, pairs.toByteArray(), LIST_TIMEOUT);
+        if (!r.ok()) {
+            throw new OrbitException("cannot make the bundle's symlinks in " + remoteDir + " on " + transport.address() + ": " + r.stderr().strip());
+        }
+    }
+
     private List<LocalFile> listLocal(List<String> links) {
         List<LocalFile> out = new ArrayList<>();
+        shippedLinks.clear();
         for (String top : SHIPPED) {
             Path start = bundleDir.resolve(top);
             if (!Files.exists(start, LinkOption.NOFOLLOW_LINKS)) continue;
@@ -233,7 +262,12 @@ public final class BundleShip {
                 for (Path p : (Iterable<Path>) walk::iterator) {
                     String rel = bundleDir.relativize(p).toString().replace('\\', '/');
                     if (Files.isSymbolicLink(p)) {
-                        links.add(rel);
+                        Path target = Files.readSymbolicLink(p);
+                        if (!target.isAbsolute() && p.getParent().resolve(target).normalize().startsWith(start)) {
+                            shippedLinks.add(new LocalLink(rel, target.toString()));
+                        } else {
+                            links.add(rel);
+                        }
                         continue;
                     }
                     PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

@@ -4,7 +4,8 @@ Run by scripts/launch.sh with the job's interpreter, in the job's working direct
 so the import path is the one training will see. Writes artifacts/runtime-precheck.log (read this first)
 and artifacts/precheck.json (orbit.precheck.v1, the same facts), and artifacts/pip-freeze.txt (the installed
 distributions, read through importlib.metadata rather than a pip subprocess). Exit 0 when every critical
-dependency imports and the staged fork (if any) is the one imported; exit 1 otherwise, and training is not
+dependency imports, the staged fork (if any) is the one imported and every pinned upstream's staged checkout
+is at its commit with a clean tree; exit 1 otherwise, and training is not
 started. Standard library only.
 """
 import datetime
@@ -13,6 +14,8 @@ import importlib
 import json
 import os
 import pathlib
+import shutil
+import subprocess
 import sys
 import traceback
 
@@ -162,6 +165,64 @@ def check_fork(bundle, fork, log):
     return result
 
 
+def change_kind(code):
+    """The word for a porcelain v1 status code, as `orbit upstream check` prints it."""
+    if code == "??":
+        return "untracked"
+    if "D" in code:
+        return "deleted"
+    if "A" in code:
+        return "added"
+    if "R" in code:
+        return "renamed"
+    return "modified"
+
+
+def check_upstream(bundle, pin, git, log):
+    """HEAD at the pinned commit and nothing modified or untracked (ignored files do not count).
+
+    `git --no-optional-locks status`: a plain `git status` rewrites the index, which is a staged input itself.
+    """
+    name, commit = pin.get("name"), pin.get("commit")
+    checkout = bundle / "inputs" / "upstream" / str(name)
+    result = {"name": name, "commit": commit, "head": None, "dirty": [], "ok": False, "problems": []}
+    problems = result["problems"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["LC_ALL"] = "C"
+    if git is None:
+        problems.append("upstream %s: git is not installed on this host: install git (pinned upstreams are checked with it)" % name)
+    elif not (checkout / ".git").is_dir():
+        problems.append("upstream %s: not staged at inputs/upstream/%s: stage it with `orbit upstream pin`" % (name, name))
+    else:
+        head = subprocess.run([git, "rev-parse", "--verify", "--quiet", "HEAD"], cwd=str(checkout), env=env,
+                              capture_output=True, timeout=300)
+        result["head"] = head.stdout.decode("utf-8", "replace").strip() or None
+        if result["head"] != commit:
+            problems.append("upstream %s: HEAD is %s, pinned %s" % (name, result["head"], commit))
+        status = subprocess.run([git, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+                                cwd=str(checkout), env=env, capture_output=True, timeout=600)
+        if status.returncode != 0:
+            problems.append("upstream %s: git status failed: %s" % (name, status.stderr.decode("utf-8", "replace").strip()))
+        fields = status.stdout.decode("utf-8", "surrogateescape").split("\0")
+        i = 0
+        while i < len(fields):
+            f = fields[i]
+            i += 1
+            if len(f) < 4:
+                continue
+            code, path = f[:2], f[3:]
+            if "R" in code or "C" in code:
+                i += 1  # the original path of a rename or copy
+            result["dirty"].append({"code": code, "kind": change_kind(code), "path": path})
+            problems.append("upstream %s: %s: %s" % (name, change_kind(code), path))
+    result["ok"] = not problems
+    for p in problems:
+        log(p)
+    if result["ok"]:
+        log("upstream %s: clean at %s" % (name, commit))
+    return result
+
+
 def pip_freeze(artifacts, log):
     """artifacts/pip-freeze.txt: the installed distributions as `pip freeze --all` names them, read through
     importlib.metadata in this process (a pip subprocess costs a second or more at every launch)."""
@@ -236,6 +297,11 @@ def main():
     if fork:
         report["fork"] = check_fork(bundle, fork, log)
         ok = ok and report["fork"]["ok"]
+    pins = job.get("upstream") or []
+    if pins:
+        git = shutil.which("git")
+        report["upstream"] = [check_upstream(bundle, pin, git, log) for pin in pins]
+        ok = ok and all(u["ok"] for u in report["upstream"])
     pip_freeze(artifacts, log)
     report["ok"] = ok
     report["checked_at"] = now()

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -101,6 +102,19 @@ class JobSpecValidatorTest {
         assertEquals("job.json: upstream[0].commit = \"" + commit
                         + "\": must be an exact 40-character lowercase hex git commit, not a branch, tag or short hash",
                 error(with("0123456789abcdef0123456789abcdef01234567", commit)));
+    }
+
+    @Test
+    void upstreamCommandIsAnOptionalListOfStringsAndNamesAreUnique() throws Exception {
+        String pin = "\"name\": \"env\", \"source\": \"https://example.org/env.git\", \"commit\": \"0123456789abcdef0123456789abcdef01234567\"";
+        JobSpec spec = JobSpecReader.parse(with(pin, pin + ", \"command\": [\"python3\", \"serve.py\"]").getBytes());
+        assertEquals(List.of("python3", "serve.py"), spec.upstream().get(0).command());
+        assertEquals("job.json: upstream[0].command = []: give the command to run, or leave it out",
+                error(with(pin, pin + ", \"command\": []")));
+        assertEquals("job.json: upstream[1].name = \"env\": is already used by upstream[0]: names must be unique in a bundle",
+                error(with("{" + pin + "}]", "{" + pin + "}, {" + pin + "}]")));
+        assertEquals("job.json: upstream[0].name = \"a/b\": use letters, digits, '.', '_' and '-', starting with a letter or digit",
+                error(with("\"name\": \"env\"", "\"name\": \"a/b\"")));
     }
 
     @Test

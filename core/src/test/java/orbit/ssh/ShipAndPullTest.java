@@ -240,6 +240,52 @@ class ShipAndPullTest {
     }
 
     @Test
+    void trackedSymlinksOfAStagedCheckoutSurviveTheShipAndItsTreeStaysClean(@TempDir Path tmp) throws Exception {
+        Path b = bundle(tmp);
+        Path co = b.resolve("inputs/upstream/env");
+        Files.createDirectories(co.resolve("sub"));
+        Files.writeString(co.resolve("real.txt"), "real\n");
+        Files.writeString(co.resolve("sub/x.py"), "x = 1\n");
+        Files.createSymbolicLink(co.resolve("link.txt"), Path.of("real.txt"));
+        Files.createSymbolicLink(co.resolve("sub/up.txt"), Path.of("../real.txt"));
+        Files.createSymbolicLink(co.resolve("dirlink"), Path.of("sub"));
+        git(co, "init", "-q");
+        git(co, "add", "-A");
+        git(co, "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "links");
+        // never recreated on the host: absolute, or leading out of inputs/
+        Files.createSymbolicLink(b.resolve("inputs/abs"), Path.of("/etc/hostname"));
+        Files.createSymbolicLink(b.resolve("inputs/out"), Path.of("../scripts"));
+
+        String remote = tmp.resolve("remote").toString();
+        BundleShip.Report r = ship(b, remote).push();
+        assertEquals(List.of("inputs/abs", "inputs/out"), r.skippedLinks().stream().sorted().toList(), r.toString());
+        for (String[] l : new String[][] {{"link.txt", "real.txt"}, {"sub/up.txt", "../real.txt"}, {"dirlink", "sub"}}) {
+            assertEquals(l[1] + "\n", t.run("readlink " + RemoteShell.quote(remote + "/inputs/upstream/env/" + l[0]), Duration.ofSeconds(5)).stdout(), l[0]);
+        }
+        Transport.Result status = t.run("cd " + RemoteShell.quote(remote + "/inputs/upstream/env")
+                + " && git --no-optional-locks status --porcelain=v1 --untracked-files=all", Duration.ofSeconds(20));
+        assertTrue(status.ok(), status.stderr());
+        assertEquals("", status.stdout(), "the shipped checkout is clean");
+        assertFalse(t.run("test -e " + RemoteShell.quote(remote + "/inputs/abs") + " || test -L " + RemoteShell.quote(remote + "/inputs/abs"),
+                Duration.ofSeconds(5)).ok());
+
+        BundleShip.Report again = ship(b, remote).push();
+        assertEquals(0, again.filesSent(), again.toString());
+        Files.delete(co.resolve("link.txt"));
+        Files.createSymbolicLink(co.resolve("link.txt"), Path.of("sub/x.py"));
+        ship(b, remote).push();
+        assertEquals("sub/x.py\n", t.run("readlink " + RemoteShell.quote(remote + "/inputs/upstream/env/link.txt"), Duration.ofSeconds(5)).stdout());
+    }
+
+    static void git(Path dir, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("git"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+    }
+
+    @Test
     void manySmallFilesInManyDirectoriesOverFourStreamsAllLand(@TempDir Path tmp) throws Exception {
         Path b = bundle(tmp);
         byte[] x = new byte[3000];

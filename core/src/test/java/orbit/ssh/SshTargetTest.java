@@ -164,6 +164,38 @@ class SshTargetTest {
     }
 
     @Test
+    void aPinnedUpstreamIsCheckedOnTheHostAndADirtyOneStopsTheLaunch(@TempDir Path tmp) throws Exception {
+        Path src = tmp.resolve("env-src");
+        Files.createDirectories(src);
+        Files.writeString(src.resolve("env.py"), "X = 1\n");
+        Files.createSymbolicLink(src.resolve("alias.py"), Path.of("env.py"));
+        ShipAndPullTest.git(src, "init", "-q");
+        ShipAndPullTest.git(src, "add", "-A");
+        ShipAndPullTest.git(src, "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "env");
+        String commit = new String(new ProcessBuilder("git", "rev-parse", "HEAD").directory(src.toFile()).start().getInputStream().readAllBytes()).strip();
+        Bundle b = orbit.upstream.Pinning.pin(trainer(tmp.resolve("local"), "pinned", "--steps", "5"), "env", src.toString(), commit, List.of("true")).bundle();
+        SshTarget target = target(tmp.resolve("host/pinned"), false, Duration.ofSeconds(2), null);
+
+        RunHandle clean = target.launch(b, FAST);
+        launched.add(b);
+        RunStatus ok = clean.waitFor(Duration.ofSeconds(90));
+        assertEquals(RunState.SUCCEEDED, ok.state(), ok.line());
+        assertTrue(Files.readString(b.artifactsDir().resolve("runtime-precheck.log")).contains("upstream env: clean at " + commit));
+        ((AutoCloseable) clean).close();
+
+        Path co = b.inputsDir().resolve("upstream/env");
+        Files.writeString(co.resolve("env.py"), "X = 'patched'\n");
+        Files.writeString(co.resolve("extra.py"), "Y = 1\n");
+        RunHandle dirty = target.launch(b, FAST);
+        RunStatus failed = dirty.waitFor(Duration.ofSeconds(90));
+        assertEquals(RunState.PRECHECK_FAILED, failed.state(), failed.line());
+        String log = Files.readString(b.artifactsDir().resolve("runtime-precheck.log"));
+        assertTrue(log.contains("upstream env: modified: env.py"), log);
+        assertTrue(log.contains("upstream env: untracked: extra.py"), log);
+        ((AutoCloseable) dirty).close();
+    }
+
+    @Test
     void aSecondLaunchKeepsTheFirstRunsEvidenceOnBothSides(@TempDir Path tmp) throws Exception {
         Bundle b = trainer(tmp.resolve("local"), "twice", "--steps", "10");
         Path remote = tmp.resolve("host/twice");

@@ -105,7 +105,7 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
             if (eq <= 0 || at < eq) {
                 throw new OrbitException("--upstream " + u + ": write NAME=SOURCE@COMMIT with a 40-character commit");
             }
-            b.upstream(u.substring(0, eq), u.substring(eq + 1, at), u.substring(at + 1));
+            b.upstream(u.substring(0, eq), u.substring(eq + 1, at), JobSpec.UpstreamPin.normalizeCommit(u.substring(at + 1)));
         }
         JobSpec spec = b.build();
         JobSpecValidator.check(spec);

@@ -53,7 +53,9 @@ public final class BundleShowCommand extends Subcommand implements Runnable {
         if (!job.entrypoint().env().isEmpty()) out.println("env      " + String.join(", ", job.entrypoint().env().keySet()));
         if (!job.entrypoint().secretEnv().isEmpty()) out.println("secrets  " + String.join(", ", job.entrypoint().secretEnv()) + " (names only)");
         if (job.fork() != null) out.println("fork     " + job.fork().module() + " from inputs/" + job.fork().path());
-        for (JobSpec.UpstreamPin u : job.upstream()) out.println("upstream " + u.name() + " " + u.source() + " @ " + u.commit());
+        for (JobSpec.UpstreamPin u : job.upstream()) {
+            out.println("upstream " + u.name() + " " + u.source() + " @ " + u.commit() + (u.command() == null ? "" : " runs " + String.join(" ", u.command())));
+        }
         long bytes = index.files().values().stream().mapToLong(InputsIndex.Entry::size).sum();
         out.println("inputs   " + index.files().size() + " files, " + BundleSummary.humanSize(bytes));
         out.println("last run " + (state == null ? "never launched" : state));

@@ -15,7 +15,7 @@ import java.nio.file.Path;
         versionProvider = OrbitVersion.class,
         description = "Orchestrate ML training on rented GPUs: every run is a self-describing bundle.",
         subcommands = {BundleCommand.class, LaunchCommand.class, HostsCommand.class, NvmlCommand.class, ArtifactsCommand.class,
-                ExampleCommand.class, ClasspathCommand.class, MavenCommand.class})
+                ExampleCommand.class, ClasspathCommand.class, MavenCommand.class, UpstreamCommand.class})
 public final class OrbitCommand implements Runnable {
     final Console console;
 
