@@ -162,6 +162,39 @@ def check_fork(bundle, fork, log):
     return result
 
 
+def check_reference(reference, deps, log):
+    """A clone's job.json names the run it re-runs and how its dependencies resolved there: say which still match.
+
+    Recorded, not enforced: a re-run on another host may be meant to differ, and the report says where it does."""
+    found = {d["name"]: d for d in deps}
+    result = {"source": reference.get("source"), "same": True, "differences": [], "deps": []}
+    for ref in reference.get("deps") or []:
+        name = ref.get("name")
+        got = found.get(name)
+        if got is None:
+            got, _ = check_dep(name, log)
+        entry = {"name": name, "same": False,
+                 "version": got.get("version"), "reference_version": ref.get("version"),
+                 "files_sha256": got.get("files_sha256"), "reference_files_sha256": ref.get("files_sha256"),
+                 "path": got.get("path"), "reference_path": ref.get("path")}
+        why = []
+        if entry["version"] != entry["reference_version"]:
+            why.append("version %s (reference %s)" % (entry["version"], entry["reference_version"]))
+        if entry["files_sha256"] != entry["reference_files_sha256"]:
+            why.append("files sha256 %s (reference %s)" % (entry["files_sha256"], entry["reference_files_sha256"]))
+        entry["same"] = not why
+        result["deps"].append(entry)
+        if why:
+            result["same"] = False
+            line = "%s: %s" % (name, ", ".join(why))
+            result["differences"].append(line)
+            log("REFERENCE DIFFERS from %s: %s" % (result["source"], line))
+        else:
+            log("reference: %s resolves as in %s (version %s, files sha256 %s)"
+                % (name, result["source"], entry["version"], entry["files_sha256"]))
+    return result
+
+
 def pip_freeze(artifacts, log):
     try:
         r = subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, timeout=120)
@@ -204,7 +237,7 @@ def main():
     log("precheck: cwd=%s sys.path=%s" % (os.getcwd(), json.dumps(sys.path)))
     report = {"schema_version": "orbit.precheck.v1", "ok": False,
               "python": {"path": str(pathlib.Path(sys.executable).resolve()), "version": sys.version.split()[0]},
-              "deps": [], "fork": None, "checked_at": None}
+              "deps": [], "fork": None, "reference": None, "checked_at": None}
     ok = True
     for name in job.get("critical_deps") or []:
         entry, _ = check_dep(name, log)
@@ -214,6 +247,8 @@ def main():
     if fork:
         report["fork"] = check_fork(bundle, fork, log)
         ok = ok and report["fork"]["ok"]
+    if job.get("reference"):
+        report["reference"] = check_reference(job["reference"], report["deps"], log)
     pip_freeze(artifacts, log)
     report["ok"] = ok
     report["checked_at"] = now()
