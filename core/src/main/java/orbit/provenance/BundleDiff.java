@@ -150,14 +150,17 @@ public record BundleDiff(
         return files(da, db);
     }
 
-    /** The fork's files by path relative to the fork root, from the inputs index (so a run's fork is the one it ran). */
+    /**
+     * The fork's files by path relative to the fork root, from the inputs index (so a run's fork is the one it ran).
+     * FORK_MANIFEST.json is left out: it differs whenever a file or the upstream does, and both are shown themselves.
+     */
     private static Map<String, String> forkFiles(RunRef r) {
         Map<String, String> out = new TreeMap<>();
         JobSpec.Fork fork = r.job().fork();
         if (fork == null) return out;
         String root = Path.of(fork.path()).normalize().toString() + "/";
         r.inputs().files().forEach((k, v) -> {
-            if (k.startsWith(root)) out.put(k.substring(root.length()), v.sha256());
+            if (k.startsWith(root) && !k.equals(root + ForkManifest.FILE)) out.put(k.substring(root.length()), v.sha256());
         });
         return out;
     }
@@ -223,13 +226,15 @@ public record BundleDiff(
         if (fork == null) return null;
         var report = r.precheck();
         if (report.isPresent() && report.get().fork() != null && report.get().fork().manifest() instanceof Map<?, ?> m) {
-            return m.get("repository") + " @ " + m.get("commit");
+            return m.get("repository") == null && m.get("commit") == null ? null : m.get("repository") + " @ " + m.get("commit");
         }
         Path manifest = r.bundle().inputsDir().resolve(fork.path()).resolve(ForkManifest.FILE);
         if (!Files.isRegularFile(manifest)) return null;
         try {
             JsonNode up = Json.MAPPER.readTree(Files.readAllBytes(manifest)).path("upstream");
-            return up.path("repository").asText(null) + " @ " + up.path("commit").asText(null);
+            String repository = up.path("repository").asText(null);
+            String commit = up.path("commit").asText(null);
+            return repository == null && commit == null ? null : repository + " @ " + commit;
         } catch (IOException e) {
             return null;
         }
