@@ -26,7 +26,11 @@ public record GitCheckout(Path dir) {
     public static Optional<GitCheckout> at(Path dir) {
         try {
             Result r = git(dir, "rev-parse", "--is-inside-work-tree");
-            return r.code() == 0 && r.out().strip().equals("true") ? Optional.of(new GitCheckout(dir)) : Optional.empty();
+            if (r.code() == 0) return r.out().strip().equals("true") ? Optional.of(new GitCheckout(dir)) : Optional.empty();
+            if (r.err().contains("not a git repository")) return Optional.empty();
+            // a checkout git refuses to read (e.g. owned by another user) must not pass for a plain directory
+            throw new OrbitException("git cannot read the checkout " + dir + ": " + r.err().lines().findFirst().orElse("exit " + r.code())
+                    + ": fix that, or pass --repository and --commit for a copy of it that is not a checkout");
         } catch (UncheckedIOException e) {
             return Optional.empty(); // no git on this machine: the directory is staged as a plain one
         }

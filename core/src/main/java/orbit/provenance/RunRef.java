@@ -39,7 +39,7 @@ public record RunRef(String label, Bundle bundle, String runId, Path runtimeDir,
     /** NAME, a bundle path, or either followed by @RUN_ID. */
     public static RunRef resolve(BundleRoot root, String spec) {
         int at = spec.lastIndexOf('@');
-        if (at < 0) return of(root.open(spec));
+        if (at < 0 || spec.indexOf('/', at) >= 0) return of(root.open(spec)); // an @ inside a directory name
         String runId = spec.substring(at + 1);
         if (at == 0 || runId.isEmpty()) {
             throw new OrbitException(spec + ": write NAME or NAME@RUN_ID, e.g. demo@20261206T101500Z-ab12");
