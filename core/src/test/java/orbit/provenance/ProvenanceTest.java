@@ -286,6 +286,30 @@ class ProvenanceTest {
         assertTrue(Json.MAPPER.readTree(self.json()).get("identical").asBoolean());
     }
 
+    @Test
+    void aCloneLinksOnlyReadOnlyInputsAndATamperedInputRefusesItLeavingNothing() throws Exception {
+        Bundle a = bundle("src", List.of("python3", "-c", "pass"), Map.of(), List.of());
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("frozen.txt"), "immutable\n");
+        Files.writeString(data.resolve("live.txt"), "editable\n");
+        Inputs.of(a).stage(data, null, false);
+        Path frozen = a.inputsDir().resolve("data/frozen.txt");
+        Files.setPosixFilePermissions(frozen, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+
+        Bundle b = BundleClone.clone(root(), RunRef.of(a), "copy").bundle();
+        assertTrue(Files.isSameFile(frozen, b.inputsDir().resolve("data/frozen.txt")), "a read-only input is shared");
+        assertFalse(Files.isSameFile(a.inputsDir().resolve("data/live.txt"), b.inputsDir().resolve("data/live.txt")), "a writable input is copied");
+        assertNull(b.job().reference(), "a bundle that never ran has no precheck to refer to");
+
+        Files.writeString(a.inputsDir().resolve("data/live.txt"), "edited in place\n");
+        OrbitException refused = assertThrows(OrbitException.class, () -> BundleClone.clone(root(), RunRef.of(a), "copy2"));
+        assertTrue(refused.getMessage().startsWith("inputs/data/live.txt of src has sha256 "), refused.getMessage());
+        try (Stream<Path> s = Files.list(root().dir())) {
+            assertEquals(List.of("copy", "src"), s.map(p -> p.getFileName().toString()).sorted().toList(), "a refused clone leaves nothing");
+        }
+    }
+
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
