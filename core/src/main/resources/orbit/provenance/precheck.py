@@ -218,6 +218,8 @@ def training_path_entry(argv):
 
 
 def main():
+    # The precheck only reads: no bytecode caches written into staged inputs (a fork) or anywhere else.
+    sys.dont_write_bytecode = True
     # Python put this script's directory (scripts/) first on sys.path; training never sees it, so neither should we.
     here = str(pathlib.Path(__file__).resolve().parent)
     sys.path[:] = [p for p in sys.path if p and str(pathlib.Path(p).resolve()) != here]

@@ -45,8 +45,13 @@ class ProvenanceTest {
                 new JobSpec.Entrypoint(argv, ".", env, List.of()), "python3", deps, null, List.of(), "2026-01-01T00:00:00Z", "test"));
     }
 
-    private RunStatus launch(Bundle b) throws InterruptedException {
-        return target.launch(b, FAST).waitFor(WAIT);
+    /** Launches and waits for the end, then for launch.sh itself to exit: it still logs after recording the end state. */
+    private RunStatus launch(Bundle b) throws Exception {
+        RunStatus st = target.launch(b, FAST).waitFor(WAIT);
+        assertTrue(st.state().terminal(), st::line);
+        var script = ProcessHandle.of(st.run().pid());
+        if (script.isPresent()) script.get().onExit().get(30, TimeUnit.SECONDS);
+        return st;
     }
 
     /** A package `mypkg` in {@code src}, with a bytecode cache that must not be staged. */
