@@ -48,6 +48,9 @@ public final class JobFields {
             "fork", obj(List.of("module", "path"), "module", TEXT, "path", TEXT),
             "upstream", new ListOf(obj(List.of("name", "source", "commit"),
                     "name", TEXT, "source", TEXT, "commit", TEXT, "command", TEXTS)),
+            "reference", obj(List.of("source"),
+                    "source", TEXT, "deps", new ListOf(obj(List.of("name"),
+                            "name", TEXT, "version", TEXT, "path", TEXT, "files_sha256", TEXT))),
             "created_at", TEXT,
             "orbit_version", TEXT);
 

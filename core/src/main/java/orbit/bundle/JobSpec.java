@@ -9,7 +9,7 @@ import java.util.Map;
  * job.json: everything the execution plane needs to run a job, and nothing secret.
  * Field names on disk are snake_case; {@link JobSpecReader} validates before anything is built from them.
  */
-@JsonPropertyOrder({"schema_version", "name", "resources", "entrypoint", "python", "critical_deps", "fork", "upstream", "created_at", "orbit_version"})
+@JsonPropertyOrder({"schema_version", "name", "resources", "entrypoint", "python", "critical_deps", "fork", "upstream", "created_at", "orbit_version", "reference"})
 public record JobSpec(
         @JsonProperty("schema_version") String schemaVersion,
         @JsonProperty("name") String name,
@@ -20,9 +20,16 @@ public record JobSpec(
         @JsonProperty("fork") Fork fork,
         @JsonProperty("upstream") List<UpstreamPin> upstream,
         @JsonProperty("created_at") String createdAt,
-        @JsonProperty("orbit_version") String orbitVersion) {
+        @JsonProperty("orbit_version") String orbitVersion,
+        @JsonProperty("reference") Reference reference) {
 
     public static final String SCHEMA = "orbit.job.v1";
+
+    /** A spec without a reference run (every bundle made by `bundle new`). */
+    public JobSpec(String schemaVersion, String name, Resources resources, Entrypoint entrypoint, String python,
+                   List<String> criticalDeps, Fork fork, List<UpstreamPin> upstream, String createdAt, String orbitVersion) {
+        this(schemaVersion, name, resources, entrypoint, python, criticalDeps, fork, upstream, createdAt, orbitVersion, null);
+    }
 
     public JobSpec {
         criticalDeps = criticalDeps == null ? List.of() : List.copyOf(criticalDeps);
@@ -151,6 +158,21 @@ public record JobSpec(
 
     /** A fork of a critical dependency staged under inputs/ (path relative to inputs/), with its FORK_MANIFEST.json. */
     public record Fork(@JsonProperty("module") String module, @JsonProperty("path") String path) {}
+
+    /**
+     * What a clone was cloned from (optional): the run it re-runs and how its critical dependencies resolved there.
+     * The precheck compares each dependency's version and files digest with these and records which differ.
+     */
+    @JsonPropertyOrder({"source", "deps"})
+    public record Reference(@JsonProperty("source") String source, @JsonProperty("deps") List<ReferenceDep> deps) {
+        public Reference {
+            deps = deps == null ? List.of() : List.copyOf(deps);
+        }
+    }
+
+    @JsonPropertyOrder({"name", "version", "path", "files_sha256"})
+    public record ReferenceDep(@JsonProperty("name") String name, @JsonProperty("version") String version,
+                               @JsonProperty("path") String path, @JsonProperty("files_sha256") String filesSha256) {}
 
     /**
      * An upstream component called as a black box, pinned to an exact 40-character commit; {@code command} is the argv

@@ -22,14 +22,19 @@ import java.util.stream.Stream;
  * which module it provides, which upstream repository and commit it forks, and the sha256 of every file
  * under the fork root (paths relative to it, bytecode caches excluded). {@code files_sha256} is the sha256
  * over the lines "PATH\0SHA256\n" in path order — the precheck computes the same over what it finds.
+ * When the fork was staged from a git checkout, {@code modified} lists the paths whose content differs from the
+ * upstream commit (a path in {@code modified} but not in {@code files} was deleted) and {@code untracked} the
+ * paths git does not track; both are absent for a fork staged from a plain directory.
  */
-@JsonPropertyOrder({"schema_version", "module", "upstream", "files_sha256", "files"})
+@JsonPropertyOrder({"schema_version", "module", "upstream", "files_sha256", "files", "modified", "untracked"})
 public record ForkManifest(
         @JsonProperty("schema_version") String schemaVersion,
         @JsonProperty("module") String module,
         @JsonProperty("upstream") Upstream upstream,
         @JsonProperty("files_sha256") String filesSha256,
-        @JsonProperty("files") List<FileDigest> files) {
+        @JsonProperty("files") List<FileDigest> files,
+        @JsonProperty("modified") List<String> modified,
+        @JsonProperty("untracked") List<String> untracked) {
 
     public static final String SCHEMA = "orbit.fork_manifest.v1";
     public static final String FILE = "FORK_MANIFEST.json";
@@ -55,7 +60,13 @@ public record ForkManifest(
             throw new UncheckedIOException("cannot read fork at " + forkRoot, e);
         }
         files.sort(java.util.Comparator.comparing(FileDigest::path, ForkManifest::compareUtf8));
-        return new ForkManifest(SCHEMA, module, new Upstream(repository, commit), listingDigest(files), List.copyOf(files));
+        return new ForkManifest(SCHEMA, module, new Upstream(repository, commit), listingDigest(files), List.copyOf(files), null, null);
+    }
+
+    /** The same manifest, saying how the fork differs from its upstream commit (paths relative to the fork root). */
+    public ForkManifest withChanges(List<String> modified, List<String> untracked) {
+        return new ForkManifest(schemaVersion, module, upstream, filesSha256, files,
+                modified.stream().sorted(ForkManifest::compareUtf8).toList(), untracked.stream().sorted(ForkManifest::compareUtf8).toList());
     }
 
     /** Writes FORK_MANIFEST.json into the fork root. */

@@ -20,6 +20,7 @@ public record PrecheckReport(
         @JsonProperty("python") Python python,
         @JsonProperty("deps") List<Dep> deps,
         @JsonProperty("fork") Fork fork,
+        @JsonProperty("reference") Reference reference,
         @JsonProperty("checked_at") String checkedAt) {
 
     public static final String SCHEMA = "orbit.precheck.v1";
@@ -34,6 +35,16 @@ public record PrecheckReport(
     public record Fork(@JsonProperty("module") String module, @JsonProperty("expected_path") String expectedPath,
                        @JsonProperty("resolved_path") String resolvedPath, @JsonProperty("manifest") Object manifest,
                        @JsonProperty("ok") boolean ok, @JsonProperty("mismatches") List<String> mismatches) {}
+
+    /** A clone's dependencies compared with the run it re-runs (null when job.json names no reference). */
+    public record Reference(@JsonProperty("source") String source, @JsonProperty("same") boolean same,
+                            @JsonProperty("differences") List<String> differences, @JsonProperty("deps") List<ReferenceDep> deps) {}
+
+    public record ReferenceDep(@JsonProperty("name") String name, @JsonProperty("same") boolean same,
+                               @JsonProperty("version") String version, @JsonProperty("reference_version") String referenceVersion,
+                               @JsonProperty("files_sha256") String filesSha256,
+                               @JsonProperty("reference_files_sha256") String referenceFilesSha256,
+                               @JsonProperty("path") String path, @JsonProperty("reference_path") String referencePath) {}
 
     public static Optional<PrecheckReport> read(Path artifactsDir) {
         Path file = artifactsDir.resolve(FILE);

@@ -223,6 +223,40 @@ def check_upstream(bundle, pin, git, log):
     return result
 
 
+def check_reference(reference, deps, log):
+    """A clone's job.json names the run it re-runs and how its dependencies resolved there: say which still match.
+
+    Recorded, not enforced: a re-run on another host may be meant to differ, and the report says where it does."""
+    found = {d["name"]: d for d in deps}
+    result = {"source": reference.get("source"), "same": True, "differences": [], "deps": []}
+    for ref in reference.get("deps") or []:
+        name = ref.get("name")
+        got = found.get(name)
+        if got is None:
+            # only critical_deps are imported: the reference names what to compare, never what to run
+            got = {"version": None, "files_sha256": None, "path": None}
+        entry = {"name": name, "same": False,
+                 "version": got.get("version"), "reference_version": ref.get("version"),
+                 "files_sha256": got.get("files_sha256"), "reference_files_sha256": ref.get("files_sha256"),
+                 "path": got.get("path"), "reference_path": ref.get("path")}
+        why = [] if name in found else ["not among this job's critical_deps, not checked"]
+        if name in found and entry["version"] != entry["reference_version"]:
+            why.append("version %s (reference %s)" % (entry["version"], entry["reference_version"]))
+        if name in found and entry["files_sha256"] != entry["reference_files_sha256"]:
+            why.append("files sha256 %s (reference %s)" % (entry["files_sha256"], entry["reference_files_sha256"]))
+        entry["same"] = not why
+        result["deps"].append(entry)
+        if why:
+            result["same"] = False
+            line = "%s: %s" % (name, ", ".join(why))
+            result["differences"].append(line)
+            log("REFERENCE DIFFERS from %s: %s" % (result["source"], line))
+        else:
+            log("reference: %s resolves as in %s (version %s, files sha256 %s)"
+                % (name, result["source"], entry["version"], entry["files_sha256"]))
+    return result
+
+
 def pip_freeze(artifacts, log):
     """artifacts/pip-freeze.txt: the installed distributions as `pip freeze --all` names them, read through
     importlib.metadata in this process (a pip subprocess costs a second or more at every launch)."""
@@ -268,6 +302,8 @@ def training_path_entry(argv):
 
 
 def main():
+    # The precheck only reads: no bytecode caches written into staged inputs (a fork) or anywhere else.
+    sys.dont_write_bytecode = True
     # Python put this script's directory (scripts/) first on sys.path; training never sees it, so neither should we.
     here = str(pathlib.Path(__file__).resolve().parent)
     sys.path[:] = [p for p in sys.path if p and str(pathlib.Path(p).resolve()) != here]
@@ -287,7 +323,7 @@ def main():
     log("precheck: cwd=%s sys.path=%s" % (os.getcwd(), json.dumps(sys.path)))
     report = {"schema_version": "orbit.precheck.v1", "ok": False,
               "python": {"path": str(pathlib.Path(sys.executable).resolve()), "version": sys.version.split()[0]},
-              "deps": [], "fork": None, "checked_at": None}
+              "deps": [], "fork": None, "reference": None, "checked_at": None}
     ok = True
     for name in job.get("critical_deps") or []:
         entry, _ = check_dep(name, log)
@@ -302,6 +338,8 @@ def main():
         git = shutil.which("git")
         report["upstream"] = [check_upstream(bundle, pin, git, log) for pin in pins]
         ok = ok and all(u["ok"] for u in report["upstream"])
+    if job.get("reference"):
+        report["reference"] = check_reference(job["reference"], report["deps"], log)
     pip_freeze(artifacts, log)
     report["ok"] = ok
     report["checked_at"] = now()

@@ -53,6 +53,7 @@ public final class BundleShowCommand extends Subcommand implements Runnable {
         if (!job.entrypoint().env().isEmpty()) out.println("env      " + String.join(", ", job.entrypoint().env().keySet()));
         if (!job.entrypoint().secretEnv().isEmpty()) out.println("secrets  " + String.join(", ", job.entrypoint().secretEnv()) + " (names only)");
         if (job.fork() != null) out.println("fork     " + job.fork().module() + " from inputs/" + job.fork().path());
+        if (job.reference() != null) out.println("clone of " + job.reference().source() + " (its precheck compares " + job.reference().deps().size() + " dependencies with it)");
         for (JobSpec.UpstreamPin u : job.upstream()) {
             out.println("upstream " + u.name() + " " + u.source() + " @ " + u.commit() + (u.command() == null ? "" : " runs " + String.join(" ", u.command())));
         }
