@@ -224,6 +224,7 @@ public final class KernelServer {
             } else {
                 CellOutcome outcome = session.join().eval(code);
                 flushStreams();
+                reportNotices(session.join());
                 if (outcome instanceof CellOutcome.Ok ok) {
                     if (ok.hasValue()) {
                         Map<String, String> data = renderers.render(ok.value().orElse(null));
@@ -266,10 +267,20 @@ public final class KernelServer {
                 JavaSession js = session.join();
                 js.retireOldValues();
                 js.maybeConsolidate();
+                reportNotices(js);
             } catch (RuntimeException e) {
                 kernelLog.println("orbit kernel: consolidating JShell failed: " + e);
             }
         }
+    }
+
+    /** What JShell did to earlier declarations (a reset variable, an import that made one unusable) goes to the cell's stderr. */
+    private void reportNotices(JavaSession js) {
+        List<String> notices = js.takeNotices();
+        if (notices.isEmpty()) return;
+        PrintStream err = System.err;
+        for (String n : notices) err.println(n);
+        flushStreams();
     }
 
     static boolean isMagic(String code) {

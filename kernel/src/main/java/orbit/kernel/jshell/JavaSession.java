@@ -47,6 +47,7 @@ public final class JavaSession implements AutoCloseable {
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
+    private final List<String> notices = new ArrayList<>();
     private int nextCheck = CONSOLIDATE_AFTER;
     private int consolidations;
 
@@ -216,6 +217,68 @@ public final class JavaSession implements AutoCloseable {
         return List.copyOf(imports);
     }
 
+    /**
+     * Lines about what the last cells did to earlier declarations behind the user's back (a variable reset or
+     * made unusable by a redefined class or a new import, a session that could not be compacted); each is
+     * returned once.
+     */
+    public List<String> takeNotices() {
+        List<String> n = List.copyOf(notices);
+        notices.clear();
+        return n;
+    }
+
+    /**
+     * One line for an update event (JShell recompiling an earlier declaration because of this cell) that took a
+     * live value away or made a declaration unusable; null for updates that change nothing the user holds.
+     * Plain JShell prints these ("update modified variable runs, reset to null"); a notebook must not hide them.
+     */
+    private String updateNotice(SnippetEvent e) {
+        Snippet s = e.snippet();
+        if (!e.previousStatus().isActive() || e.status() == Snippet.Status.OVERWRITTEN) return null; // replaced by a same-named declaration
+        String why = cause(e.causeSnippet());
+        if (s instanceof VarSnippet v) {
+            String name = v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND ? "value " + v.name() : "variable " + v.name();
+            return switch (e.status()) {
+                case VALID -> "warning: " + name + " was reset to " + currentValue(v) + " because " + why
+                        + "; its old value is gone: run its declaration again";
+                case RECOVERABLE_DEFINED, RECOVERABLE_NOT_DEFINED -> "warning: " + name + " lost its value and cannot be used"
+                        + unusableUntil(s) + " because " + why;
+                default -> "warning: " + name + " was dropped because " + why;
+            };
+        }
+        if (e.previousStatus() == Snippet.Status.VALID && e.status() != Snippet.Status.VALID
+                && s instanceof jdk.jshell.DeclarationSnippet d) {
+            String what = s instanceof jdk.jshell.MethodSnippet m ? "method " + m.name() + "(" + m.parameterTypes() + ")" : "type " + d.name();
+            return "warning: " + what + " cannot be used" + unusableUntil(s) + " because " + why;
+        }
+        return null;
+    }
+
+    private static String cause(Snippet c) {
+        if (c == null) return "of an earlier change";
+        if (c instanceof jdk.jshell.ImportSnippet) return "this cell's `" + c.source().strip() + "` changed what a name in its declaration means";
+        if (c instanceof jdk.jshell.TypeDeclSnippet t) return "this cell redefined type " + t.name();
+        if (c instanceof jdk.jshell.MethodSnippet m) return "this cell redefined method " + m.name();
+        if (c instanceof VarSnippet v) return "this cell redeclared variable " + v.name();
+        return "this cell changed a declaration it depends on";
+    }
+
+    private String unusableUntil(Snippet s) {
+        List<String> missing = shell.unresolvedDependencies((jdk.jshell.DeclarationSnippet) s).toList();
+        if (!missing.isEmpty()) return " until " + String.join(", ", missing) + " is declared";
+        return shell.diagnostics(s).filter(Diag::isError).findFirst()
+                .map(d -> " (" + d.getMessage(Locale.ROOT).lines().findFirst().orElse("") + ")").orElse("");
+    }
+
+    private String currentValue(VarSnippet v) {
+        try {
+            return shell.varValue(v);
+        } catch (RuntimeException e) {
+            return "its default";
+        }
+    }
+
     /** Splits a cell into snippets and runs them in order; the first failure stops the cell. */
     public CellOutcome eval(String cell) {
         int offset = 0;
@@ -249,6 +312,10 @@ public final class JavaSession implements AutoCloseable {
             control.takeStopped();
             List<SnippetEvent> events = shell.eval(source);
             if (control.takeStopped()) return new CellOutcome.Interrupted();
+            for (SnippetEvent e : events) {
+                String n = e.causeSnippet() == null ? null : updateNotice(e);
+                if (n != null) notices.add(n);
+            }
             for (SnippetEvent e : events) {
                 if (e.causeSnippet() != null) continue;
                 Snippet s = e.snippet();

@@ -163,4 +163,34 @@ class JavaSessionTest {
             assertEquals(JavaSession.KEEP_TEMP_VARS + 1, s.liveValueNames().size(), "the newest values and the named one");
         }
     }
+
+    @Test
+    void aVariableResetByARedefinedClassIsReported() {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        try (JavaSession s = new JavaSession(JavaSession.ownClassPath(), quiet, quiet, new ByteArrayInputStream(new byte[0]))) {
+            s.eval("class Point { int x = 1; }\nPoint p = new Point();\nint untouched = 7;");
+            assertEquals(List.of(), s.takeNotices());
+            assertInstanceOf(CellOutcome.Ok.class, s.eval("class Point { int x = 1; int y = 2; }"));
+            List<String> notices = s.takeNotices();
+            assertEquals(1, notices.size(), notices.toString());
+            assertEquals("warning: variable p was reset to null because this cell redefined type Point; its old value is gone:"
+                    + " run its declaration again", notices.get(0));
+            assertEquals(List.of(), s.takeNotices(), "each notice is given once");
+            assertEquals(7, ((CellOutcome.Ok) s.eval("untouched")).value().orElseThrow());
+        }
+    }
+
+    @Test
+    void anImportThatShadowsAVariablesTypeIsReported() {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        try (JavaSession s = new JavaSession(JavaSession.ownClassPath(), quiet, quiet, new ByteArrayInputStream(new byte[0]))) {
+            s.eval("List<String> names = new ArrayList<>(List.of(\"a\"));");
+            s.eval("import java.awt.List;");
+            List<String> notices = s.takeNotices();
+            assertEquals(1, notices.size(), notices.toString());
+            assertTrue(notices.get(0).startsWith("warning: variable names lost its value and cannot be used"), notices.get(0));
+            assertTrue(notices.get(0).endsWith("because this cell's `import java.awt.List;` changed what a name in its declaration means"),
+                    notices.get(0));
+        }
+    }
 }
