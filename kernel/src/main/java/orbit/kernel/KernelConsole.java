@@ -25,7 +25,8 @@ final class KernelConsole implements Console {
     }
 
     interface Binder {
-        void bind(String variable, Object value);
+        /** Declares the variable; returns the type it was declared with. */
+        String bind(String variable, Object value);
     }
 
     private final Renderers renderers;
@@ -80,7 +81,15 @@ final class KernelConsole implements Console {
 
     @Override
     public void bind(String variable, Object value) {
-        binder.bind(variable, value);
+        String type = binder.bind(variable, value);
+        out.println("bound " + type + " " + variable + " (--as): use it in a Java cell");
+        out.flush();
+    }
+
+    /** In a notebook the commands a message names are magics: `orbit launch logs x` reads `%launch logs x`. */
+    @Override
+    public String hint(String message) {
+        return message == null ? null : message.replace("`orbit --help`", "`%help`").replace("`orbit ", "`%");
     }
 
     void shutdown() {

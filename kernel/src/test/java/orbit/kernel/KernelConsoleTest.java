@@ -23,7 +23,7 @@ class KernelConsoleTest {
             }
 
             public void clearOutput() { }
-        }, (n, v) -> { }, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        }, (n, v) -> "Object", new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         var d = c.displayUpdatable("0%");
         long t0 = System.nanoTime();
         for (int i = 1; i <= 100; i++) {

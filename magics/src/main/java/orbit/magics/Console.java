@@ -29,6 +29,14 @@ public interface Console {
         out().flush();
     }
 
+    /**
+     * A message that names commands ("start it with `orbit launch x`"), as this console's user types them:
+     * a terminal keeps `orbit VERB`, a notebook says `%VERB`.
+     */
+    default String hint(String message) {
+        return message;
+    }
+
     /** True once the user asked to stop (kernel interrupt). Long-running commands poll it. */
     default boolean interrupted() {
         return Thread.currentThread().isInterrupted();
