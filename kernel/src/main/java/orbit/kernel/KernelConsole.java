@@ -58,6 +58,12 @@ final class KernelConsole implements Console {
         return err;
     }
 
+    /** In a notebook a success line is plain output; stderr reads as an error. */
+    @Override
+    public PrintWriter info() {
+        return out;
+    }
+
     @Override
     public void display(Object value) {
         out.flush();
@@ -110,6 +116,10 @@ final class KernelConsole implements Console {
             Console.super.addToClasspath(entries);
             return;
         }
+        for (java.nio.file.Path e : entries) {
+            if (java.nio.file.Files.isRegularFile(e)) orbit.kernel.jshell.ProvidedJars.warning(e).ifPresent(err::println);
+        }
+        err.flush();
         sink.accept(entries);
         out.println("added to the class path: " + String.join(", ", entries.stream().map(p -> p.getFileName().toString()).toList()));
         out.flush();

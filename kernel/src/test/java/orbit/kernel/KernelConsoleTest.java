@@ -46,7 +46,7 @@ class KernelConsoleTest {
     @Test
     void magicCompletionComesFromTheCommandModel() {
         KernelConsole c = new KernelConsole(Renderers.standard(), null, null, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
-        MagicCompleter mc = new MagicCompleter(c);
+        MagicCompleter mc = new MagicCompleter(c, new NotebookMagics(c, code -> null));
         List<String> fromPicocli = List.copyOf(orbit.magics.Commands.commandLine(c).getSubcommands().keySet());
         assertTrue(mc.magicNames().containsAll(fromPicocli));
         assertTrue(mc.magicNames().contains("help"));

@@ -30,7 +30,7 @@ public final class Commands {
         cl.setParameterExceptionHandler((ex, args) -> {
             err.println("orbit: " + ex.getMessage());
             CommandLine sub = ex.getCommandLine();
-            err.println("Try `" + sub.getCommandSpec().qualifiedName() + " --help`.");
+            err.println(console.hint("Try `" + sub.getCommandSpec().qualifiedName() + " --help`."));
             err.flush();
             return USAGE;
         });

@@ -11,6 +11,14 @@ public interface Console {
 
     PrintWriter err();
 
+    /**
+     * Where progress and success lines go: a terminal keeps them off stdout (which may be piped, as the class path
+     * of `orbit maven`), a notebook shows them as plain output, not as an error.
+     */
+    default PrintWriter info() {
+        return err();
+    }
+
     /** Shows a value: a Table, a bundle, an image. A terminal prints its text form. */
     void display(Object value);
 
