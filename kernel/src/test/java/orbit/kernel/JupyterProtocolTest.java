@@ -77,6 +77,18 @@ class JupyterProtocolTest {
         assertEquals(0, r.code, r.output);
     }
 
+    @Test
+    void orbitJshellTakesTheUsersClassPathBesideOrbits(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        jar(dir.resolve("demo.jar"), "demo.Foo", "package demo; public class Foo { public int answer() { return 42; } }");
+        Path input = Files.writeString(dir.resolve("in.jsh"),
+                "System.out.println(\"answer=\" + new demo.Foo().answer() + \" tables=\" + Table.create(\"t\").name())\n/exit\n");
+        ProcessBuilder pb = new ProcessBuilder(prefix.resolve("bin/orbit-jshell").toString(), "--class-path", dir.resolve("demo.jar").toString())
+                .redirectInput(input.toFile());
+        Result r = run(pb, dir, 120);
+        assertEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("answer=42 tables=t"), r.output);
+    }
+
     /** A jar holding one class compiled from {@code source}. */
     static void jar(Path jar, String className, String source) throws IOException {
         Path work = Files.createTempDirectory(jar.getParent(), "javac");
