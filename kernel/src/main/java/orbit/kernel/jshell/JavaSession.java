@@ -470,7 +470,10 @@ public final class JavaSession implements AutoCloseable {
         for (SourceCodeAnalysis.Suggestion s : suggestions) {
             (s.matchesType() ? typed : rest).add(s.continuation());
         }
-        typed.addAll(rest);
+        // at an argument with nothing typed yet (`Artifacts.of(`), every type and package in scope would match:
+        // offer only what fits the parameter, as JShell's first Tab does
+        boolean emptyArgument = anchor[0] == snippet.length() && snippet.stripTrailing().matches("(?s).*[(,]");
+        if (!emptyArgument) typed.addAll(rest);
         return new Completions(new ArrayList<>(typed), start + anchor[0], cursor);
     }
 

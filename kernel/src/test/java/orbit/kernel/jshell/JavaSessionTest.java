@@ -78,6 +78,11 @@ class JavaSessionTest {
         JavaSession.Completions c = session.complete("int z = 1;\nString.valueO", 24);
         assertTrue(c.matches().contains("valueOf("), c.matches().toString());
         assertEquals(11 + "String.".length(), c.start());
+        session.eval("String bundleName = \"demo\";");
+        JavaSession.Completions arg = session.complete("Artifacts.of(", 13);
+        assertTrue(arg.matches().contains("bundleName"), arg.matches().toString());
+        assertFalse(arg.matches().contains("AbstractList"), "an empty argument offers what fits it, not every type: " + arg.matches());
+        assertTrue(session.complete("Artifacts.of(bundleN", 20).matches().contains("bundleName"));
         assertEquals(JavaSession.Completeness.INCOMPLETE, session.isComplete("for (int i = 0; i < 3; i++) {"));
         assertEquals(JavaSession.Completeness.COMPLETE, session.isComplete("int q = 1;\nq + 1"));
         assertEquals(JavaSession.Completeness.INVALID, session.isComplete("}"));
