@@ -109,6 +109,8 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
                 Job job;
                 try {
                     job = jobs.take();
+                } catch (ThreadDeath d) {
+                    return; // stopped before it picked up the cell (an interrupt right at its start): it is retired
                 } catch (InterruptedException e) {
                     continue; // an interrupt that came after its cell had finished: nothing to stop
                 }
