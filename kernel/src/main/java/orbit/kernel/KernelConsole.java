@@ -116,9 +116,7 @@ final class KernelConsole implements Console {
             Console.super.addToClasspath(entries);
             return;
         }
-        for (java.nio.file.Path e : entries) {
-            if (java.nio.file.Files.isRegularFile(e)) orbit.kernel.jshell.ProvidedJars.warning(e).ifPresent(err::println);
-        }
+        orbit.kernel.jshell.ProvidedJars.warning(entries.stream().filter(java.nio.file.Files::isRegularFile).toList()).ifPresent(err::println);
         err.flush();
         sink.accept(entries);
         out.println("added to the class path: " + String.join(", ", entries.stream().map(p -> p.getFileName().toString()).toList()));

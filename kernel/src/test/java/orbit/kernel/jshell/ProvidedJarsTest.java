@@ -38,6 +38,14 @@ class ProvidedJarsTest {
         Path same = jar(tmp.resolve("tablesaw-core-same.jar"), "tech/tablesaw/api/Table.class",
                 "groupId=tech.tablesaw\nartifactId=tablesaw-core\nversion=" + kernelVersion + "\n");
         assertEquals(Optional.empty(), ProvidedJars.warning(same));
-        assertEquals(Optional.empty(), ProvidedJars.warning(jar(tmp.resolve("new.jar"), "demo/Foo.class", null)));
+        Path fresh = jar(tmp.resolve("new.jar"), "demo/Foo.class", null);
+        assertEquals(Optional.empty(), ProvidedJars.warning(fresh));
+        assertEquals(ProvidedJars.warning(old), ProvidedJars.warning(java.util.List.of(fresh, old, same)), "one clash: its own sentence");
+        Path guavaOld = jar(tmp.resolve("guava-old.jar"), "com/google/common/collect/ImmutableList.class", null);
+        String kernelGuava = Path.of(com.google.common.collect.ImmutableList.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .getFileName().toString();
+        assertEquals(Optional.of("warning: the kernel already has 2 of these jars in other versions, and its own are what load: tablesaw-core "
+                + kernelVersion + " (not tablesaw-core 0.43.1), " + kernelGuava + " (not guava-old.jar)"),
+                ProvidedJars.warning(java.util.List.of(old, fresh, guavaOld)), "many: one line");
     }
 }
