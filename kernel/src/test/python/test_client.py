@@ -133,6 +133,14 @@ class OrbitKernelClient(unittest.TestCase):
         self.assertNotIn("jdk.jshell", tb)
         self.assertNotIn("reflect", tb)
 
+    def test_a_variable_reset_by_a_redefined_class_is_reported_in_the_cell(self):
+        content, _ = self.run_cell("class Pt { int x = 1; }\nPt pt = new Pt();")
+        self.assertEqual(content["status"], "ok")
+        content, outs = self.run_cell("class Pt { int x = 1; int y = 2; }")
+        self.assertEqual(content["status"], "ok")
+        err = "".join(o["content"]["text"] for o in outs if o["msg_type"] == "stream" and o["content"]["name"] == "stderr")
+        self.assertIn("warning: variable pt was reset to null because this cell redefined type Pt", err)
+
     def test_magic_error_is_one_line_without_stack_trace(self):
         content, outs = self.run_cell("%bundle --no-such-option")
         self.assertEqual(content["status"], "error")

@@ -25,7 +25,8 @@ final class KernelConsole implements Console {
     }
 
     interface Binder {
-        void bind(String variable, Object value);
+        /** Declares the variable; returns the type it was declared with. */
+        String bind(String variable, Object value);
     }
 
     private final Renderers renderers;
@@ -57,6 +58,12 @@ final class KernelConsole implements Console {
         return err;
     }
 
+    /** In a notebook a success line is plain output; stderr reads as an error. */
+    @Override
+    public PrintWriter info() {
+        return out;
+    }
+
     @Override
     public void display(Object value) {
         out.flush();
@@ -80,7 +87,15 @@ final class KernelConsole implements Console {
 
     @Override
     public void bind(String variable, Object value) {
-        binder.bind(variable, value);
+        String type = binder.bind(variable, value);
+        out.println("bound " + type + " " + variable + " (--as): use it in a Java cell");
+        out.flush();
+    }
+
+    /** In a notebook the commands a message names are magics: `orbit launch logs x` reads `%launch logs x`. */
+    @Override
+    public String hint(String message) {
+        return message == null ? null : message.replace("`orbit --help`", "`%help`").replace("`orbit ", "`%");
     }
 
     void shutdown() {
@@ -101,6 +116,8 @@ final class KernelConsole implements Console {
             Console.super.addToClasspath(entries);
             return;
         }
+        orbit.kernel.jshell.ProvidedJars.warning(entries.stream().filter(java.nio.file.Files::isRegularFile).toList()).ifPresent(err::println);
+        err.flush();
         sink.accept(entries);
         out.println("added to the class path: " + String.join(", ", entries.stream().map(p -> p.getFileName().toString()).toList()));
         out.flush();

@@ -54,6 +54,7 @@ public final class KernelServer {
 
     private final KernelConsole console;
     private final MagicCompleter magicCompleter;
+    private final NotebookMagics magics;
     private final CellStream stdout;
     private final CellStream stderr;
     private final StdinBridge stdin;
@@ -85,7 +86,8 @@ public final class KernelServer {
             }
         }, (name, value) -> session.join().declare(name, value), out, err);
         console.onClasspath(entries -> entries.forEach(e -> session.join().addToClasspath(e)));
-        this.magicCompleter = new MagicCompleter(console);
+        this.magics = new NotebookMagics(console, this::runJavaForMagic);
+        this.magicCompleter = new MagicCompleter(console, magics);
     }
 
     /** Binds the sockets, starts JShell in the background and serves until shutdown; returns the exit code. */
@@ -267,6 +269,7 @@ public final class KernelServer {
             } else {
                 CellOutcome outcome = session.join().eval(code);
                 flushStreams();
+                reportNotices(session.join());
                 if (outcome instanceof CellOutcome.Ok ok) {
                     if (ok.hasValue()) {
                         Map<String, String> data = renderers.render(ok.value().orElse(null));
@@ -309,43 +312,59 @@ public final class KernelServer {
                 JavaSession js = session.join();
                 js.retireOldValues();
                 js.maybeConsolidate();
+                reportNotices(js);
             } catch (RuntimeException e) {
                 kernelLog.println("orbit kernel: consolidating JShell failed: " + e);
             }
         }
     }
 
+    /** What JShell did to earlier declarations (a reset variable, an import that made one unusable) goes to the cell's stderr. */
+    private void reportNotices(JavaSession js) {
+        List<String> notices = js.takeNotices();
+        if (notices.isEmpty()) return;
+        PrintStream err = System.err;
+        for (String n : notices) err.println(n);
+        flushStreams();
+    }
+
     static boolean isMagic(String code) {
         return code.stripLeading().startsWith("%");
     }
 
-    /** Each line of a magic cell is one magic; the first failing one stops the cell with its one-line error. */
+    /** Each line of a magic cell is one magic (a %% cell is one cell magic); the first failing one stops the cell with its one-line error. */
     private Map<String, Object> runMagics(String code) {
-        for (String line : code.strip().split("\n")) {
-            String l = line.strip();
-            if (l.isEmpty()) continue;
-            if (!l.startsWith("%")) {
-                return Map.of("ename", "MagicError", "evalue", "a magic cell holds only %lines; put Java code in its own cell",
-                        "traceback", List.of("orbit: error: a magic cell holds only %lines; put Java code in its own cell"));
-            }
-            String name = l.substring(1).split("\\s+", 2)[0];
-            int rc;
-            magicRunning = true;
-            try {
-                if (name.equals("help")) rc = Commands.runMagic(console, "%--help");
-                else rc = Commands.runMagic(console, l);
-            } finally {
-                magicRunning = false;
-                Thread.interrupted();
-            }
-            console.out().flush();
-            console.err().flush();
-            if (rc != Commands.OK) {
-                String msg = "%" + name + " failed (exit " + rc + ")";
-                return Map.of("ename", "MagicError", "evalue", msg, "traceback", List.of());
-            }
+        NotebookMagics.Result r;
+        magicRunning = true;
+        try {
+            r = magics.run(code);
+        } finally {
+            magicRunning = false;
+            Thread.interrupted();
         }
-        return null;
+        console.out().flush();
+        console.err().flush();
+        if (r.rc() == Commands.OK) return null;
+        String ename = r.rc() == Commands.INTERRUPTED ? "Interrupted" : "MagicError";
+        return Map.of("ename", ename, "evalue", r.error(), "traceback", List.of());
+    }
+
+    /** %load: a file of Java run as a cell; its last value is displayed, its error printed and returned as one line. */
+    private String runJavaForMagic(String code) {
+        JavaSession js = session.join();
+        CellOutcome outcome = js.eval(code);
+        flushStreams();
+        reportNotices(js);
+        if (outcome instanceof CellOutcome.Ok ok) {
+            if (ok.hasValue()) console.display(ok.value().orElse(null));
+            return null;
+        }
+        Map<String, Object> error = errorContent(outcome);
+        @SuppressWarnings("unchecked")
+        List<String> tb = (List<String>) error.get("traceback");
+        tb.forEach(console.err()::println);
+        console.err().flush();
+        return String.valueOf(error.get("evalue"));
     }
 
     private Map<String, Object> errorContent(CellOutcome outcome) {

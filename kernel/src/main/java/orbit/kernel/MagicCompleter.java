@@ -25,21 +25,21 @@ final class MagicCompleter {
     record Result(List<String> matches, int start) {}
 
     private final Console console;
+    private final NotebookMagics magics;
 
-    MagicCompleter(Console console) {
+    MagicCompleter(Console console, NotebookMagics magics) {
         this.console = console;
+        this.magics = magics;
     }
 
-    /** Names of the top-level magics (plus %help). */
+    /** Names of the top-level magics: the `orbit` verbs, %help, %lsmagic and the JJava names. */
     List<String> magicNames() {
-        List<String> names = new ArrayList<>(Commands.commandLine(console).getSubcommands().keySet());
-        if (!names.contains("help")) names.add("help");
-        return names;
+        return magics.names();
     }
 
     /** {@code line} is the text from the '%' to the cursor; {@code lineStart} its offset in the cell. */
     Result complete(String line, int lineStart) {
-        String body = line.substring(1);
+        String body = line.startsWith("%%") ? line.substring(2) : line.substring(1);
         int wordStart = body.length();
         while (wordStart > 0 && !Character.isWhitespace(body.charAt(wordStart - 1))) wordStart--;
         String word = body.substring(wordStart);
@@ -47,12 +47,12 @@ final class MagicCompleter {
         try {
             before = CellTokenizer.split(body.substring(0, wordStart));
         } catch (RuntimeException e) {
-            return new Result(List.of(), lineStart + 1 + wordStart);
+            return new Result(List.of(), lineStart + (line.length() - body.length()) + wordStart);
         }
-        int start = lineStart + 1 + wordStart;
+        int start = lineStart + (line.length() - body.length()) + wordStart;
         TreeSet<String> out = new TreeSet<>();
         if (before.isEmpty()) {
-            for (String n : magicNames()) if (n.startsWith(word)) out.add(n);
+            for (String n : line.startsWith("%%") ? NotebookMagics.CELL_MAGICS : magicNames()) if (n.startsWith(word)) out.add(n);
             return new Result(new ArrayList<>(out), start);
         }
         CommandLine cl = Commands.commandLine(console);

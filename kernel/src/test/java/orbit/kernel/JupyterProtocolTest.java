@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -65,9 +66,67 @@ class JupyterProtocolTest {
         assertEquals(0, r.code, r.output);
     }
 
+    @Test
+    void aNotebookWrittenTheJJavaWayRuns(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        jar(dir.resolve("demo.jar"), "demo.Foo", "package demo; public class Foo { public int answer() { return 42; } }");
+        Path repo = dir.resolve("repo");
+        mavenArtifact(repo, "greeter", "greeter.Greeter",
+                "package greeter; public class Greeter { public String greet(String who) { return \"hello \" + who; } }");
+        mavenArtifact(repo, "counter", "counter.Counter",
+                "package counter; public class Counter { int n; public int next() { return ++n; } }");
+        Files.writeString(dir.resolve("setup.jsh"), "int triple(int x) {\n    return 3 * x;\n}\n");
+        Files.createDirectories(dir.resolve("empty-repo"));
+        // the kernel's Maven cache and default repository are the test's own: nothing reaches ~/.m2 or the network
+        Result r = python("test_jjava_notebook", Map.of("ORBIT_TEST_JJAVA_DIR", dir.toString(),
+                "JAVA_TOOL_OPTIONS", "-Dmaven.repo.local=" + dir.resolve("m2"),
+                "ORBIT_MAVEN_REPOSITORIES", dir.resolve("empty-repo").toUri().toString()));
+        assertEquals(0, r.code, r.output);
+    }
+
+    @Test
+    void orbitJshellTakesTheUsersClassPathBesideOrbits(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        jar(dir.resolve("demo.jar"), "demo.Foo", "package demo; public class Foo { public int answer() { return 42; } }");
+        Path input = Files.writeString(dir.resolve("in.jsh"),
+                "System.out.println(\"answer=\" + new demo.Foo().answer() + \" tables=\" + Table.create(\"t\").name())\n/exit\n");
+        ProcessBuilder pb = new ProcessBuilder(prefix.resolve("bin/orbit-jshell").toString(), "--class-path", dir.resolve("demo.jar").toString())
+                .redirectInput(input.toFile());
+        Result r = run(pb, dir, 120);
+        assertEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("answer=42 tables=t"), r.output);
+    }
+
+    /** A jar holding one class compiled from {@code source}. */
+    static void jar(Path jar, String className, String source) throws IOException {
+        Path work = Files.createTempDirectory(jar.getParent(), "javac");
+        Path src = work.resolve(className.substring(className.lastIndexOf('.') + 1) + ".java");
+        Files.writeString(src, source);
+        int rc = javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", work.toString(), src.toString());
+        assertEquals(0, rc, "javac " + className);
+        Files.createDirectories(jar.getParent());
+        String entry = className.replace('.', '/') + ".class";
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            out.write(Files.readAllBytes(work.resolve(entry)));
+            out.closeEntry();
+        }
+    }
+
+    /** orbit.test:ARTIFACT:1.0 in a file:// repository layout: the jar and a POM without dependencies. */
+    static void mavenArtifact(Path repo, String artifact, String className, String source) throws IOException {
+        Path d = Files.createDirectories(repo.resolve("orbit/test/" + artifact + "/1.0"));
+        jar(d.resolve(artifact + "-1.0.jar"), className, source);
+        Files.writeString(d.resolve(artifact + "-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion><groupId>orbit.test</groupId>"
+                + "<artifactId>" + artifact + "</artifactId><version>1.0</version></project>\n");
+    }
+
     static Result python(String module) throws Exception {
+        return python(module, Map.of());
+    }
+
+    static Result python(String module, Map<String, String> env) throws Exception {
         Path pyDir = moduleDir.resolve("src/test/python");
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", "-m", "unittest", "-v", module);
+        pb.environment().putAll(env);
         pb.environment().put("JUPYTER_PATH", prefix.resolve("share/jupyter").toString());
         pb.environment().put("JUPYTER_RUNTIME_DIR", prefix.resolve("runtime").toString());
         pb.environment().put("JUPYTER_DATA_DIR", prefix.resolve("data").toString());

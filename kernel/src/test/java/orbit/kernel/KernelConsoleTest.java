@@ -23,7 +23,7 @@ class KernelConsoleTest {
             }
 
             public void clearOutput() { }
-        }, (n, v) -> { }, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        }, (n, v) -> "Object", new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         var d = c.displayUpdatable("0%");
         long t0 = System.nanoTime();
         for (int i = 1; i <= 100; i++) {
@@ -46,7 +46,7 @@ class KernelConsoleTest {
     @Test
     void magicCompletionComesFromTheCommandModel() {
         KernelConsole c = new KernelConsole(Renderers.standard(), null, null, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
-        MagicCompleter mc = new MagicCompleter(c);
+        MagicCompleter mc = new MagicCompleter(c, new NotebookMagics(c, code -> null));
         List<String> fromPicocli = List.copyOf(orbit.magics.Commands.commandLine(c).getSubcommands().keySet());
         assertTrue(mc.magicNames().containsAll(fromPicocli));
         assertTrue(mc.magicNames().contains("help"));

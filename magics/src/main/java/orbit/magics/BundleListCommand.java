@@ -14,7 +14,7 @@ public final class BundleListCommand extends Subcommand implements Runnable {
         List<BundleSummary> all = bundleRoot().list();
         PrintWriter out = console().out();
         if (all.isEmpty()) {
-            out.println("no bundles under " + bundleRoot().dir() + " (create one with `orbit bundle new NAME`)");
+            out.println(console().hint("no bundles under " + bundleRoot().dir() + " (create one with `orbit bundle new NAME`)"));
             return;
         }
         out.printf("%-24s %-26s %-16s %10s%n", "NAME", "CREATED", "LAST RUN", "SIZE");

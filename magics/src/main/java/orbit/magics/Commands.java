@@ -15,6 +15,8 @@ public final class Commands {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** The user interrupted the command (Ctrl-C, a notebook's stop button); what it started goes on. */
+    public static final int INTERRUPTED = 130;
 
     private Commands() {}
 
@@ -28,17 +30,22 @@ public final class Commands {
         cl.setParameterExceptionHandler((ex, args) -> {
             err.println("orbit: " + ex.getMessage());
             CommandLine sub = ex.getCommandLine();
-            err.println("Try `" + sub.getCommandSpec().qualifiedName() + " --help`.");
+            err.println(console.hint("Try `" + sub.getCommandSpec().qualifiedName() + " --help`."));
             err.flush();
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean debug = ((OrbitCommand) commandLine.getCommandSpec().root().userObject()).debug;
+            if (ex instanceof InterruptedException) {
+                err.println("orbit: stopped");
+                err.flush();
+                return INTERRUPTED;
+            }
             if (ex instanceof OrbitException) {
-                err.println("orbit: error: " + ex.getMessage());
+                err.println("orbit: error: " + console.hint(ex.getMessage()));
                 if (debug) ex.printStackTrace(err);
             } else if (ex instanceof UncheckedIOException io) {
-                err.println("orbit: error: " + io.getMessage() + ": " + io.getCause().getMessage());
+                err.println("orbit: error: " + console.hint(io.getMessage() + ": " + io.getCause().getMessage()));
                 if (debug) ex.printStackTrace(err);
             } else {
                 err.println("orbit: internal error: " + ex + " (rerun with --debug for the stack trace)");

@@ -11,6 +11,14 @@ public interface Console {
 
     PrintWriter err();
 
+    /**
+     * Where progress and success lines go: a terminal keeps them off stdout (which may be piped, as the class path
+     * of `orbit maven`), a notebook shows them as plain output, not as an error.
+     */
+    default PrintWriter info() {
+        return err();
+    }
+
     /** Shows a value: a Table, a bundle, an image. A terminal prints its text form. */
     void display(Object value);
 
@@ -27,6 +35,14 @@ public interface Console {
     default void addToClasspath(java.util.List<java.nio.file.Path> entries) {
         out().println(String.join(java.io.File.pathSeparator, entries.stream().map(java.nio.file.Path::toString).toList()));
         out().flush();
+    }
+
+    /**
+     * A message that names commands ("start it with `orbit launch x`"), as this console's user types them:
+     * a terminal keeps `orbit VERB`, a notebook says `%VERB`.
+     */
+    default String hint(String message) {
+        return message;
     }
 
     /** True once the user asked to stop (kernel interrupt). Long-running commands poll it. */

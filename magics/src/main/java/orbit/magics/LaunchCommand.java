@@ -134,17 +134,25 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
             // One progress display updated in place, at most 4 times a second, until the run ends.
             RunStatus st = run.status();
             Console.Display bar = console().displayUpdatable(RunProgress.of(run.bundle(), st));
-            while (!st.state().terminal() && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                st = run.status();
-                bar.update(RunProgress.of(run.bundle(), st));
+            try {
+                while (!st.state().terminal() && System.nanoTime() < deadline) {
+                    Thread.sleep(250);
+                    st = run.status();
+                    bar.update(RunProgress.of(run.bundle(), st));
+                }
+            } catch (InterruptedException e) {
+                // only the waiting stops: the run is a process of its own
+                console().err().println(console().hint("stopped waiting; run " + st.run().runId() + " of " + name
+                        + " continues: watch it with `orbit launch wait " + name + "` or `orbit launch logs " + name + " --follow`"));
+                console().err().flush();
+                return Commands.INTERRUPTED;
             }
             console().display(st);
             if (st.succeeded()) return Commands.OK;
             if (!st.state().terminal()) {
-                console().err().println("orbit: error: run " + st.run().runId() + " still " + st.state().wire() + " after " + timeout + ": wait again or cancel it with `orbit launch cancel " + name + "`");
+                console().err().println("orbit: error: " + console().hint("run " + st.run().runId() + " still " + st.state().wire() + " after " + timeout + ": wait again or cancel it with `orbit launch cancel " + name + "`"));
             } else {
-                console().err().println("orbit: error: run " + st.run().runId() + " ended " + st.state().wire() + ": read `orbit launch logs " + name + "` and runtime/runtime.log");
+                console().err().println("orbit: error: " + console().hint("run " + st.run().runId() + " ended " + st.state().wire() + ": read `orbit launch logs " + name + "` and runtime/runtime.log"));
             }
             console().err().flush();
             return Commands.FAILED;

@@ -39,9 +39,9 @@ public final class MavenCommand extends Subcommand implements Runnable {
         MavenResolver resolver = new MavenResolver(localRepo != null ? localRepo : MavenResolver.defaultLocalRepository(), urls, offline);
         List<Path> jars = resolver.resolve(coordinates);
         if (!quiet) {
-            console().err().println("resolved " + String.join(", ", coordinates) + ": " + jars.size() + " jar" + (jars.size() == 1 ? "" : "s")
+            console().info().println("resolved " + String.join(", ", coordinates) + ": " + jars.size() + " jar" + (jars.size() == 1 ? "" : "s")
                     + " (" + String.join(", ", jars.stream().map(p -> p.getFileName().toString()).toList()) + ")");
-            console().err().flush();
+            console().info().flush();
         }
         console().addToClasspath(jars);
     }

@@ -139,6 +139,46 @@ class LaunchCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void interruptingAWaitSaysTheRunContinuesAndHowToWatchIt() throws Exception {
+        trainerBundle("long", "--steps", "100000", "--step-sleep", "0.05");
+        assertEquals(0, orbit("launch", "long", "--heartbeat", "1s").code());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+        TerminalConsole terminal = new TerminalConsole(new PrintWriter(out, true), new PrintWriter(err, true));
+        // a notebook's console: hints name magics, and the test learns when the wait has begun
+        Console notebook = new Console() {
+            public PrintWriter out() { return terminal.out(); }
+            public PrintWriter err() { return terminal.err(); }
+            public void display(Object value) { terminal.display(value); }
+            public Display displayUpdatable(Object initial) {
+                Display d = terminal.displayUpdatable(initial);
+                waiting.countDown();
+                return d;
+            }
+            public void bind(String variable, Object value) { }
+            public String hint(String message) { return message.replace("`orbit ", "`%"); }
+        };
+        int[] code = {-1};
+        Thread waiter = new Thread(() -> code[0] = Commands.run(notebook, List.of("--root", root.toString(), "launch", "wait", "long")));
+        waiter.start();
+        try {
+            assertTrue(waiting.await(60, TimeUnit.SECONDS), out + err.toString());
+            waiter.interrupt();
+            waiter.join(30_000);
+            assertEquals(Commands.INTERRUPTED, code[0], out + err.toString());
+            String status = orbit("launch", "status", "long").out();
+            assertTrue(err.toString().matches("stopped waiting; run \\S+ of long continues: watch it with `%launch wait long`"
+                    + " or `%launch logs long --follow`\\R"), err.toString());
+            assertFalse(err.toString().contains("InterruptedException"), err.toString());
+            assertFalse(status.matches("(?s).*(succeeded|failed|cancelled).*"), "the run goes on: " + status);
+        } finally {
+            orbit("launch", "cancel", "long", "--grace", "2s");
+        }
+    }
+
+    @Test
     void waitExitsZeroWhenTheRunSucceeded() {
         trainerBundle("ok", "--steps", "10");
         assertEquals(0, orbit("launch", "ok", "--heartbeat", "1s").code());

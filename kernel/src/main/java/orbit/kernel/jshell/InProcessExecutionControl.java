@@ -34,7 +34,12 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
 
     /** Registers under the name "orbit-inprocess"; the session builds it directly. */
     public static final class Provider implements ExecutionControlProvider {
-        private final InProcessExecutionControl control = new InProcessExecutionControl();
+        private final InProcessExecutionControl control;
+
+        /** Snippet classes load below {@code jars}, where the session's added jars are. */
+        Provider(SessionJars jars) {
+            control = new InProcessExecutionControl(new SnippetLoader(jars));
+        }
 
         public InProcessExecutionControl control() {
             return control;
@@ -49,6 +54,10 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
         public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
             return control;
         }
+    }
+
+    private InProcessExecutionControl(jdk.jshell.execution.LoaderDelegate loader) {
+        super(loader);
     }
 
     /** The live value of the last snippet run, or empty when it had none. */
@@ -100,6 +109,8 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
                 Job job;
                 try {
                     job = jobs.take();
+                } catch (ThreadDeath d) {
+                    return; // stopped before it picked up the cell (an interrupt right at its start): it is retired
                 } catch (InterruptedException e) {
                     continue; // an interrupt that came after its cell had finished: nothing to stop
                 }

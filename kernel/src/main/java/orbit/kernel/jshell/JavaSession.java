@@ -44,9 +44,11 @@ public final class JavaSession implements AutoCloseable {
     private SourceCodeAnalysis analysis;
     private final List<String> imports = new ArrayList<>();
     private final String classPath;
+    private final SessionJars jars = new SessionJars();
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
+    private final List<String> notices = new ArrayList<>();
     private int nextCheck = CONSOLIDATE_AFTER;
     private int consolidations;
 
@@ -83,7 +85,7 @@ public final class JavaSession implements AutoCloseable {
     }
 
     private void build() {
-        InProcessExecutionControl.Provider provider = new InProcessExecutionControl.Provider();
+        InProcessExecutionControl.Provider provider = new InProcessExecutionControl.Provider(jars);
         JShell js = JShell.builder()
                 .executionEngine(provider, java.util.Map.of())
                 .out(out).err(err).in(in)
@@ -92,6 +94,7 @@ public final class JavaSession implements AutoCloseable {
         for (String entry : classPath.split(File.pathSeparator)) {
             if (!entry.isBlank()) js.addToClasspath(entry);
         }
+        for (String added : jars.entries()) js.addToClasspath(added);
         this.shell = js;
         this.control = provider.control();
         this.analysis = js.sourceCodeAnalysis();
@@ -136,8 +139,9 @@ public final class JavaSession implements AutoCloseable {
      * (a trivial cell goes from ~7 ms to ~80 ms after 1,000 cells). When enough snippets are dead (overwritten
      * declarations, old $N values), start a fresh JShell and carry the live state over: imports and methods by
      * source, variables by value (the same objects, retyped). Sessions that define classes are left alone,
-     * because their instances cannot move to a fresh class loader. Only the newest $N values survive.
-     * Returns true when it consolidated.
+     * because their instances cannot move to a fresh class loader. The jars the session added stay on the class
+     * path, in the same class loader (so a live value of their types is the same class as a new one). When some
+     * state does not carry over, nothing changes and the cell's output says so. Returns true when it consolidated.
      */
     public boolean maybeConsolidate() {
         int total = (int) shell.snippets().count();
@@ -154,7 +158,7 @@ public final class JavaSession implements AutoCloseable {
             else if (sn instanceof jdk.jshell.MethodSnippet m) methods.add(m);
             else if (sn instanceof VarSnippet v) (v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND ? temps : vars).add(v);
         }
-        if (temps.size() > KEEP_TEMP_VARS) temps = temps.subList(temps.size() - KEEP_TEMP_VARS, temps.size());
+        // retireOldValues already dropped the old $N values nothing names; the ones left are all carried
         List<VarSnippet> carried = new ArrayList<>(vars);
         carried.addAll(temps);
         if (total - imps.size() - methods.size() - carried.size() < CONSOLIDATE_AFTER / 2) return false;
@@ -174,29 +178,33 @@ public final class JavaSession implements AutoCloseable {
         InProcessExecutionControl oldControl = control;
         SourceCodeAnalysis oldAnalysis = analysis;
         build();
-        boolean ok = true;
-        for (jdk.jshell.ImportSnippet i : imps) ok &= valid(shell.eval(i.source()));
-        for (int i = 0; ok && i < carried.size(); i++) {
+        String failed = null;
+        for (jdk.jshell.ImportSnippet i : imps) if (failed == null && !valid(shell.eval(i.source()))) failed = "`" + i.source().strip() + "`";
+        for (int i = 0; failed == null && i < carried.size(); i++) {
             VarSnippet v = carried.get(i);
             String key = Bindings.put(values[i]);
             String type = v.typeName();
             if (!valid(shell.eval(type + " " + v.name() + " = (" + type + ") orbit.kernel.jshell.Bindings.take(\"" + key + "\");"))) {
                 Bindings.take(key);
+                // the declared type is not nameable here (an anonymous class, an intersection): the same object, as its nearest public type
                 String fallback = accessibleType(values[i] == null ? Object.class : values[i].getClass());
-                ok = valid(shell.eval(fallback + " " + v.name() + " = (" + fallback + ") orbit.kernel.jshell.Bindings.take(\""
-                        + Bindings.put(values[i]) + "\");"));
+                if (!valid(shell.eval(fallback + " " + v.name() + " = (" + fallback + ") orbit.kernel.jshell.Bindings.take(\""
+                        + Bindings.put(values[i]) + "\");"))) failed = "variable " + v.name() + " (" + type + ")";
             }
         }
-        for (jdk.jshell.MethodSnippet m : methods) ok &= valid(shell.eval(m.source()));
-        if (!ok) {
+        for (jdk.jshell.MethodSnippet m : methods) if (failed == null && !valid(shell.eval(m.source()))) failed = "method " + m.name();
+        if (failed != null) {
             shell.close();
             shell = old;
             control = oldControl;
             analysis = oldAnalysis;
-            nextCheck = Integer.MAX_VALUE; // this session's state does not carry over; keep it as it is
+            nextCheck = Integer.MAX_VALUE; // this session's state does not carry over; keep it as it is, and say so once
+            notices.add("note: this session could not be compacted because " + failed + " does not carry over to a fresh JShell;"
+                    + " every value is kept as it was, but later cells may get slower: restart the kernel to make them fast again");
             return false;
         }
         old.close();
+        nextCheck = snippetCount() + CONSOLIDATE_AFTER; // counted in the fresh shell from now on
         consolidations++;
         return true;
     }
@@ -214,6 +222,68 @@ public final class JavaSession implements AutoCloseable {
 
     public List<String> imports() {
         return List.copyOf(imports);
+    }
+
+    /**
+     * Lines about what the last cells did to earlier declarations behind the user's back (a variable reset or
+     * made unusable by a redefined class or a new import, a session that could not be compacted); each is
+     * returned once.
+     */
+    public List<String> takeNotices() {
+        List<String> n = List.copyOf(notices);
+        notices.clear();
+        return n;
+    }
+
+    /**
+     * One line for an update event (JShell recompiling an earlier declaration because of this cell) that took a
+     * live value away or made a declaration unusable; null for updates that change nothing the user holds.
+     * Plain JShell prints these ("update modified variable runs, reset to null"); a notebook must not hide them.
+     */
+    private String updateNotice(SnippetEvent e) {
+        Snippet s = e.snippet();
+        if (!e.previousStatus().isActive() || e.status() == Snippet.Status.OVERWRITTEN) return null; // replaced by a same-named declaration
+        String why = cause(e.causeSnippet());
+        if (s instanceof VarSnippet v) {
+            String name = v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND ? "value " + v.name() : "variable " + v.name();
+            return switch (e.status()) {
+                case VALID -> "warning: " + name + " was reset to " + currentValue(v) + " because " + why
+                        + "; its old value is gone: run its declaration again";
+                case RECOVERABLE_DEFINED, RECOVERABLE_NOT_DEFINED -> "warning: " + name + " lost its value and cannot be used"
+                        + unusableUntil(s) + " because " + why;
+                default -> "warning: " + name + " was dropped because " + why;
+            };
+        }
+        if (e.previousStatus() == Snippet.Status.VALID && e.status() != Snippet.Status.VALID
+                && s instanceof jdk.jshell.DeclarationSnippet d) {
+            String what = s instanceof jdk.jshell.MethodSnippet m ? "method " + m.name() + "(" + m.parameterTypes() + ")" : "type " + d.name();
+            return "warning: " + what + " cannot be used" + unusableUntil(s) + " because " + why;
+        }
+        return null;
+    }
+
+    private static String cause(Snippet c) {
+        if (c == null) return "of an earlier change";
+        if (c instanceof jdk.jshell.ImportSnippet) return "this cell's `" + c.source().strip() + "` changed what a name in its declaration means";
+        if (c instanceof jdk.jshell.TypeDeclSnippet t) return "this cell redefined type " + t.name();
+        if (c instanceof jdk.jshell.MethodSnippet m) return "this cell redefined method " + m.name();
+        if (c instanceof VarSnippet v) return "this cell redeclared variable " + v.name();
+        return "this cell changed a declaration it depends on";
+    }
+
+    private String unusableUntil(Snippet s) {
+        List<String> missing = shell.unresolvedDependencies((jdk.jshell.DeclarationSnippet) s).toList();
+        if (!missing.isEmpty()) return " until " + String.join(", ", missing) + " is declared";
+        return shell.diagnostics(s).filter(Diag::isError).findFirst()
+                .map(d -> " (" + d.getMessage(Locale.ROOT).lines().findFirst().orElse("") + ")").orElse("");
+    }
+
+    private String currentValue(VarSnippet v) {
+        try {
+            return shell.varValue(v);
+        } catch (RuntimeException e) {
+            return "its default";
+        }
     }
 
     /** Splits a cell into snippets and runs them in order; the first failure stops the cell. */
@@ -249,6 +319,10 @@ public final class JavaSession implements AutoCloseable {
             control.takeStopped();
             List<SnippetEvent> events = shell.eval(source);
             if (control.takeStopped()) return new CellOutcome.Interrupted();
+            for (SnippetEvent e : events) {
+                String n = e.causeSnippet() == null ? null : updateNotice(e);
+                if (n != null) notices.add(n);
+            }
             for (SnippetEvent e : events) {
                 if (e.causeSnippet() != null) continue;
                 Snippet s = e.snippet();
@@ -396,7 +470,10 @@ public final class JavaSession implements AutoCloseable {
         for (SourceCodeAnalysis.Suggestion s : suggestions) {
             (s.matchesType() ? typed : rest).add(s.continuation());
         }
-        typed.addAll(rest);
+        // at an argument with nothing typed yet (`Artifacts.of(`), every type and package in scope would match:
+        // offer only what fits the parameter, as JShell's first Tab does
+        boolean emptyArgument = anchor[0] == snippet.length() && snippet.stripTrailing().matches("(?s).*[(,]");
+        if (!emptyArgument) typed.addAll(rest);
         return new Completions(new ArrayList<>(typed), start + anchor[0], cursor);
     }
 
@@ -444,8 +521,8 @@ public final class JavaSession implements AutoCloseable {
         return Completeness.COMPLETE;
     }
 
-    /** Declares {@code name} as a typed variable holding {@code value}; the type is the most specific public one. */
-    public void declare(String name, Object value) {
+    /** Declares {@code name} as a typed variable holding {@code value}; the type is the most specific public one, returned. */
+    public String declare(String name, Object value) {
         if (!isIdentifier(name)) throw new orbit.OrbitException("--as " + name + " is not a Java variable name: use letters, digits and _");
         String type = accessibleType(value == null ? Object.class : value.getClass());
         String key = Bindings.put(value);
@@ -455,9 +532,10 @@ public final class JavaSession implements AutoCloseable {
                 Bindings.take(key);
                 // fall back to Object when the specific type is not visible to the compiler
                 shell.eval("Object " + name + " = orbit.kernel.jshell.Bindings.take(\"" + Bindings.put(value) + "\");");
-                return;
+                return "Object";
             }
         }
+        return type;
     }
 
     static boolean isIdentifier(String s) {
@@ -489,7 +567,12 @@ public final class JavaSession implements AutoCloseable {
 
     /** Adds a jar or class directory for the code of later snippets (%classpath, %maven). */
     public void addToClasspath(java.nio.file.Path entry) {
-        shell.addToClasspath(entry.toString());
+        if (jars.add(entry)) shell.addToClasspath(entry.toAbsolutePath().normalize().toString());
+    }
+
+    /** The entries %classpath and %maven added, oldest first; every JShell this session builds compiles against them. */
+    public List<String> addedClasspath() {
+        return jars.entries();
     }
 
     /** Names of the live {@code $N} values, oldest first. */
@@ -520,5 +603,10 @@ public final class JavaSession implements AutoCloseable {
     @Override
     public void close() {
         shell.close();
+        try {
+            jars.close();
+        } catch (java.io.IOException e) {
+            // the jars stay open until the JVM exits
+        }
     }
 }
