@@ -124,12 +124,6 @@ public final class JobSpecValidator {
                     fail("upstream[" + i + "].name", quote(pin.name()), "is already used by upstream[" + j + "]: names must be unique in a bundle");
                 }
             }
-            if (pin.command() != null) {
-                if (pin.command().isEmpty()) fail("upstream[" + i + "].command", "[]", "give the command to run, or leave it out");
-                for (int k = 0; k < pin.command().size(); k++) {
-                    if (pin.command().get(k) == null) fail("upstream[" + i + "].command[" + k + "]", "null", "must be a string");
-                }
-            }
             if (pin.source() == null || pin.source().isBlank()) {
                 fail("upstream[" + i + "].source", quote(pin.source()), "give the repository URL or path");
             }

@@ -109,7 +109,7 @@ class JobSpecValidatorTest {
         String pin = "\"name\": \"env\", \"source\": \"https://example.org/env.git\", \"commit\": \"0123456789abcdef0123456789abcdef01234567\"";
         JobSpec spec = JobSpecReader.parse(with(pin, pin + ", \"command\": [\"python3\", \"serve.py\"]").getBytes());
         assertEquals(List.of("python3", "serve.py"), spec.upstream().get(0).command());
-        assertEquals("job.json: upstream[0].command = []: give the command to run, or leave it out",
+        assertEquals("job.json: upstream[0].command = []: give the argv that runs it, e.g. [\"python3\", \"-m\", \"env.serve\"], or leave it out",
                 error(with(pin, pin + ", \"command\": []")));
         assertEquals("job.json: upstream[1].name = \"env\": is already used by upstream[0]: names must be unique in a bundle",
                 error(with("{" + pin + "}]", "{" + pin + "}, {" + pin + "}]")));
