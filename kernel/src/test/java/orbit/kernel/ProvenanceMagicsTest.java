@@ -29,7 +29,7 @@ class ProvenanceMagicsTest {
             }
 
             public void clearOutput() { }
-        }, (n, v) -> { }, new PrintWriter(new StringWriter()), new PrintWriter(err));
+        }, (n, v) -> "Object", new PrintWriter(new StringWriter()), new PrintWriter(err));
         String root = "--root " + tmp.resolve("bundles");
         try {
             assertEquals(0, Commands.runMagic(c, "%bundle " + root + " new a --env MODE=fast -- python3 -c pass"), err.toString());
