@@ -32,7 +32,7 @@ public final class JavaSession implements AutoCloseable {
     /** Imported into every session and into the plain-JShell startup file. */
     public static final List<String> DEFAULT_IMPORTS = List.of(
             "java.util.*", "java.util.function.*", "java.util.stream.*", "java.nio.file.*", "java.io.*",
-            "java.time.*", "orbit.Orbit", "orbit.OrbitException", "orbit.bundle.*", "orbit.display.*", "orbit.artifacts.*", "orbit.launch.*", "orbit.targets.Targets", "orbit.nvml.*",
+            "java.time.*", "orbit.Orbit", "orbit.OrbitException", "orbit.bundle.*", "orbit.display.*", "orbit.artifacts.*", "orbit.launch.*", "orbit.nvml.*",
             "tech.tablesaw.api.*");
 
     /** Dead snippets (overwritten, dropped, old $N values) that trigger a consolidation. */
