@@ -35,11 +35,15 @@ public record BundleRoot(Path dir) {
         return Bundle.create(dir.resolve(spec.name()), spec);
     }
 
-    /** Every directory under the root that holds a job.json, sorted by name. */
+    /**
+     * Every directory under the root that holds a job.json, sorted by name. Hidden directories are left out: no
+     * bundle name starts with a dot, and an unfinished {@code bundle clone} is built in one.
+     */
     public List<BundleSummary> list() {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> children = Files.list(dir)) {
-            return children.filter(p -> Files.isRegularFile(p.resolve(Bundle.JOB_FILE)))
+            return children.filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(p -> Files.isRegularFile(p.resolve(Bundle.JOB_FILE)))
                     .sorted()
                     .map(BundleSummary::of)
                     .toList();

@@ -59,7 +59,8 @@ public final class Inputs {
 
     /**
      * Stages a file or directory as {@code as} (relative to inputs/; default: the source's file name).
-     * Symlinks inside a staged directory are followed only when they point inside the source.
+     * Symlinks inside a staged directory are followed only when they point inside the source; its bytecode
+     * caches ({@link BytecodeCache}) are left out.
      */
     public StageResult stage(Path source, String as, boolean replace) {
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
@@ -103,11 +104,16 @@ public final class Inputs {
         }
     }
 
-    /** Problems with staged inputs: files missing, changed since staging, or present but never staged. */
+    /**
+     * Problems with staged inputs: files missing, changed since staging, or present but never staged. Bytecode
+     * caches are no inputs: the interpreter writes them when a run imports a staged module, so they are neither
+     * hashed nor reported (a changed .py still is).
+     */
     public List<String> verify() {
         List<String> problems = new ArrayList<>();
         InputsIndex index = index();
         for (Map.Entry<String, InputsIndex.Entry> e : index.files().entrySet()) {
+            if (BytecodeCache.isCache(e.getKey())) continue; // indexed before caches were left out: the interpreter may rewrite them
             Path f = dir.resolve(e.getKey());
             if (!Files.isRegularFile(f)) {
                 problems.add("inputs/" + e.getKey() + ": missing");
@@ -120,6 +126,7 @@ public final class Inputs {
                 walk.filter(Files::isRegularFile)
                         .map(p -> dir.relativize(p).toString())
                         .filter(rel -> !rel.equals(InputsIndex.FILE) && !rel.startsWith(TEMP_PREFIX) && !rel.startsWith(UPSTREAM_DIR + "/"))
+                        .filter(rel -> !BytecodeCache.isCache(rel))
                         .filter(rel -> !index.files().containsKey(rel))
                         .sorted()
                         .forEach(rel -> problems.add("inputs/" + rel + ": not in the index: stage it with `orbit bundle stage`"));
@@ -212,6 +219,7 @@ public final class Inputs {
         }
         for (Path child : children) {
             String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
+            if (BytecodeCache.isCache(childRel)) continue;
             Path resolved = child;
             if (Files.isSymbolicLink(child)) {
                 try {

@@ -4,6 +4,7 @@ import orbit.OrbitException;
 import orbit.bundle.Bundle;
 import orbit.bundle.Digests;
 import orbit.bundle.Inputs;
+import orbit.bundle.BytecodeCache;
 import orbit.bundle.InputsIndex;
 
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ final class StagedInputs {
         // records the mismatch as the run's evidence (precheck_failed naming the file) rather than refusing here
         String fork = b.job().fork() == null || b.job().fork().path() == null ? null : stripSlash(b.job().fork().path()) + "/";
         for (Map.Entry<String, InputsIndex.Entry> e : index.files().entrySet()) {
-            if (fork != null && e.getKey().startsWith(fork)) continue;
+            if (fork != null && e.getKey().startsWith(fork) || BytecodeCache.isCache(e.getKey())) continue;
             Path f = b.inputsDir().resolve(e.getKey());
             String problem = null;
             if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {

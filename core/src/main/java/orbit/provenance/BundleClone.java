@@ -5,6 +5,7 @@ import orbit.OrbitException;
 import orbit.bundle.AtomicFile;
 import orbit.bundle.Bundle;
 import orbit.bundle.BundleRoot;
+import orbit.bundle.BytecodeCache;
 import orbit.bundle.InputsIndex;
 import orbit.bundle.JobSpec;
 import orbit.bundle.JobSpecReader;
@@ -25,14 +26,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.stream.Stream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A faithful re-run: a new bundle with the same job.json (new name and creation time) and the same staged
@@ -42,18 +44,20 @@ import java.util.stream.Stream;
  * <p>Inputs are copied, and hard-linked only when the source file has no write permission for anyone: a hard link
  * is the same file under two names, so an in-place edit in either bundle would silently change the other's
  * evidence. A read-only file was made immutable on purpose, and sharing it costs no space. The clone is built in a
- * private directory beside its final place and renamed there once every input checked out, so a refused clone
- * leaves nothing behind.
+ * private directory beside its final place and renamed there once every input checked out, so a refused or
+ * interrupted clone leaves nothing behind; one that was killed outright leaves a draft {@link PartialClones} removes.
  */
 public final class BundleClone {
     private BundleClone() {}
 
     /** What a clone did. */
-    public record Result(Bundle bundle, String from, int files, long bytes, int linked, String reference) {
+    public record Result(Bundle bundle, String from, int files, long bytes, int linked, String reference, int staleRemoved) {
         public String line() {
             return "cloned " + from + " as " + bundle.name() + " at " + bundle.path() + ": " + files + (files == 1 ? " input" : " inputs")
                     + " verified by sha256 (" + linked + " hard-linked read-only, " + (files - linked) + " copied)"
-                    + (reference == null ? "; no precheck to compare dependencies with" : "; dependencies will be compared with " + reference);
+                    + (reference == null ? "; no precheck to compare dependencies with" : "; dependencies will be compared with " + reference)
+                    + (staleRemoved == 0 ? "" : "; removed " + staleRemoved + " unfinished clone" + (staleRemoved == 1 ? "" : "s")
+                    + " left by an interrupted `bundle clone`");
         }
     }
 
@@ -63,14 +67,33 @@ public final class BundleClone {
         if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
             throw new OrbitException("bundle " + newName + " already exists at " + dest + ": pick another name");
         }
-        Path building = root.dir().resolve("." + spec.name() + ".clone-" + UUID.randomUUID());
+        int stale = PartialClones.removeStale(root.dir());
+        Path building = root.dir().resolve("." + spec.name() + PartialClones.INFIX + UUID.randomUUID());
+        // Ctrl-C or a kill ends the JVM without this method's finally: the hook stops the copy and removes the draft
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch left = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                left.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            PartialClones.delete(building);
+        }, "orbit-clone-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             Files.createDirectories(root.dir());
+            PartialClones.start(building);
             Bundle draft = Bundle.create(building, spec);
             int linked = 0;
             long bytes = 0;
             Path srcInputs = from.bundle().inputsDir().toAbsolutePath().normalize();
-            for (Map.Entry<String, InputsIndex.Entry> e : from.inputs().files().entrySet()) {
+            Map<String, InputsIndex.Entry> files = inputs(from);
+            for (Map.Entry<String, InputsIndex.Entry> e : files.entrySet()) {
+                if (stop.get() || Thread.currentThread().isInterrupted()) {
+                    throw new OrbitException("clone of " + from.label() + " interrupted: " + newName + " was not created");
+                }
                 String rel = e.getKey();
                 Path src = srcInputs.resolve(rel).normalize();
                 Path dst = draft.inputsDir().resolve(rel).normalize();
@@ -82,7 +105,7 @@ public final class BundleClone {
                             + from.label() + " cannot be re-run as it was");
                 }
                 Files.createDirectories(dst.getParent());
-                String got = readOnly(src) ? link(src, dst) : copy(src, dst);
+                String got = readOnly(src) ? link(src, dst, stop) : copy(src, dst, stop);
                 if (got.equals("linked")) {
                     linked++;
                     got = orbit.bundle.Digests.sha256(dst);
@@ -93,8 +116,7 @@ public final class BundleClone {
                 }
                 bytes += Files.size(dst);
             }
-            AtomicFile.writeJson(draft.inputsDir().resolve(InputsIndex.FILE),
-                    new InputsIndex(InputsIndex.SCHEMA, new TreeMap<>(from.inputs().files()), List.of()));
+            AtomicFile.writeJson(draft.inputsDir().resolve(InputsIndex.FILE), new InputsIndex(InputsIndex.SCHEMA, files, List.of()));
             try {
                 Files.move(building, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
@@ -102,13 +124,32 @@ public final class BundleClone {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new OrbitException("cannot rename the clone into " + dest + ": " + e.getMessage());
             }
-            return new Result(Bundle.open(dest), from.label(), from.inputs().files().size(), bytes, linked,
-                    spec.reference() == null ? null : spec.reference().source());
+            PartialClones.finish(dest);
+            return new Result(Bundle.open(dest), from.label(), files.size(), bytes, linked,
+                    spec.reference() == null ? null : spec.reference().source(), stale);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clone " + from.label() + " into " + dest, e);
         } finally {
-            deleteTree(building);
+            try {
+                PartialClones.delete(building);
+            } finally {
+                left.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it finds the draft gone
+                }
+            }
         }
+    }
+
+    /** The source's staged inputs; bytecode caches an older index may list are no inputs, so they are not carried over. */
+    private static Map<String, InputsIndex.Entry> inputs(RunRef from) {
+        Map<String, InputsIndex.Entry> files = new TreeMap<>();
+        from.inputs().files().forEach((k, v) -> {
+            if (!BytecodeCache.isCache(k)) files.put(k, v);
+        });
+        return files;
     }
 
     /** The source's job.json with the new name and creation time, and the reference its precheck gives. */
@@ -144,17 +185,17 @@ public final class BundleClone {
     }
 
     /** Hard-links {@code src}; falls back to a copy when linking is impossible (another filesystem). */
-    private static String link(Path src, Path dst) throws IOException {
+    private static String link(Path src, Path dst, AtomicBoolean stop) throws IOException {
         try {
             Files.createLink(dst, src);
             return "linked";
         } catch (IOException | UnsupportedOperationException e) {
-            return copy(src, dst);
+            return copy(src, dst, stop);
         }
     }
 
-    /** Copies and digests in one pass, so the digest is of the bytes written, not of a second read. */
-    private static String copy(Path src, Path dst) throws IOException {
+    /** Copies and digests in one pass, so the digest is of the bytes written, not of a second read; stops when asked. */
+    private static String copy(Path src, Path dst, AtomicBoolean stop) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -163,7 +204,11 @@ public final class BundleClone {
         }
         try (InputStream in = Files.newInputStream(src, LinkOption.NOFOLLOW_LINKS);
              OutputStream out = new DigestOutputStream(Files.newOutputStream(dst, java.nio.file.StandardOpenOption.CREATE_NEW), md)) {
-            in.transferTo(out);
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                if (stop.get()) throw new OrbitException("clone interrupted while copying " + src.getFileName());
+                out.write(buf, 0, n);
+            }
         }
         try {
             Files.setLastModifiedTime(dst, Files.getLastModifiedTime(src));
@@ -172,14 +217,5 @@ public final class BundleClone {
             // times and modes are a courtesy; content is what is verified
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void deleteTree(Path p) {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + p, e);
-        }
     }
 }

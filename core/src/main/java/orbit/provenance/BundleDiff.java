@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import orbit.bundle.BytecodeCache;
 import orbit.bundle.InputsIndex;
 import orbit.bundle.JobSpec;
 import orbit.bundle.Json;
@@ -145,8 +146,12 @@ public record BundleDiff(
     private static List<FileChange> inputFiles(Map<String, InputsIndex.Entry> a, Map<String, InputsIndex.Entry> b) {
         Map<String, String> da = new TreeMap<>();
         Map<String, String> db = new TreeMap<>();
-        a.forEach((k, v) -> da.put(k, v.sha256()));
-        b.forEach((k, v) -> db.put(k, v.sha256()));
+        a.forEach((k, v) -> {
+            if (!BytecodeCache.isCache(k)) da.put(k, v.sha256());
+        });
+        b.forEach((k, v) -> {
+            if (!BytecodeCache.isCache(k)) db.put(k, v.sha256());
+        });
         return files(da, db);
     }
 
@@ -160,7 +165,7 @@ public record BundleDiff(
         if (fork == null) return out;
         String root = Path.of(fork.path()).normalize().toString() + "/";
         r.inputs().files().forEach((k, v) -> {
-            if (k.startsWith(root) && !k.equals(root + ForkManifest.FILE)) out.put(k.substring(root.length()), v.sha256());
+            if (k.startsWith(root) && !k.equals(root + ForkManifest.FILE) && !BytecodeCache.isCache(k)) out.put(k.substring(root.length()), v.sha256());
         });
         return out;
     }
@@ -179,7 +184,7 @@ public record BundleDiff(
             else {
                 if (x.ok() != y.ok()) differs.add("ok");
                 if (!Objects.equals(x.version(), y.version())) differs.add("version");
-                if (!Objects.equals(x.path(), y.path())) differs.add("path");
+                if (!Objects.equals(comparedPath(a, x.path()), comparedPath(b, y.path()))) differs.add("path");
                 if (!Objects.equals(x.filesSha256(), y.filesSha256())) differs.add("files_sha256");
             }
             if (differs.isEmpty()) continue;
@@ -188,6 +193,22 @@ public record BundleDiff(
                     x == null ? null : x.filesSha256(), y == null ? null : y.filesSha256()));
         }
         return out;
+    }
+
+    /**
+     * A resolved path as compared: relative to its bundle when it lies inside it, so a fork staged in each bundle's
+     * own inputs/ (a clone's, say) is the same path in both; any other path as recorded.
+     */
+    private static String comparedPath(RunRef r, String path) {
+        if (path == null) return null;
+        Path p = Path.of(path).normalize();
+        Path bundle = r.bundle().path().toAbsolutePath().normalize();
+        try {
+            bundle = bundle.toRealPath(); // the precheck records resolved paths
+        } catch (IOException e) {
+            // compared as it is
+        }
+        return p.isAbsolute() && p.startsWith(bundle) ? "<bundle>/" + bundle.relativize(p) : path;
     }
 
     private static Map<String, PrecheckReport.Dep> depsOf(RunRef r, List<String> notes) {

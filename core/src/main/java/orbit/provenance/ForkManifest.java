@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import orbit.OrbitException;
 import orbit.bundle.AtomicFile;
+import orbit.bundle.BytecodeCache;
 import orbit.bundle.Digests;
 import orbit.bundle.Json;
 
@@ -53,7 +54,7 @@ public record ForkManifest(
         try (Stream<Path> walk = Files.walk(forkRoot)) {
             for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
                 String rel = forkRoot.relativize(p).toString().replace('\\', '/');
-                if (rel.equals(FILE) || rel.contains("__pycache__/") || rel.endsWith(".pyc") || rel.endsWith(".pyo")) continue;
+                if (rel.equals(FILE) || BytecodeCache.isCache(rel)) continue;
                 files.add(new FileDigest(rel, sha256(Files.readAllBytes(p))));
             }
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package orbit.provenance;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import orbit.OrbitException;
 import orbit.bundle.Bundle;
+import orbit.bundle.BytecodeCache;
 import orbit.bundle.Inputs;
 import orbit.bundle.JobSpec;
 import orbit.bundle.JobSpecReader;
@@ -95,8 +96,8 @@ public final class ForkStaging {
             }
             if (repo == null) repo = g.remoteUrl().orElse(g.topLevel().toString());
             GitCheckout.Changes changes = g.changesSince(pinned, topEntry);
-            modified = changes.modified().stream().filter(ForkStaging::kept).toList();
-            untracked = changes.untracked().stream().filter(ForkStaging::kept).toList();
+            modified = changes.modified().stream().filter(rel -> !BytecodeCache.isCache(rel)).toList();
+            untracked = changes.untracked().stream().filter(rel -> !BytecodeCache.isCache(rel)).toList();
         }
 
         JobSpec job = editedJob(bundle.job(), module, target, replace);
@@ -159,10 +160,6 @@ public final class ForkStaging {
         return JobSpecReader.parse(Json.bytes(tree));
     }
 
-    private static boolean kept(String rel) {
-        return !(rel.contains("__pycache__/") || rel.endsWith(".pyc") || rel.endsWith(".pyo"));
-    }
-
     /** Copies a file or directory, bytecode caches left out; a symlink is followed only when it stays inside {@code realTop}. */
     private static int copyTree(Path from, Path to, Path realTop) throws IOException {
         if (Files.isSymbolicLink(from)) {
@@ -179,8 +176,7 @@ public final class ForkStaging {
                 throw new OrbitException("stage: " + from + " is a symlink to a directory: replace it with the directory itself");
             }
         }
-        String name = from.getFileName().toString();
-        if (name.equals("__pycache__") || name.endsWith(".pyc") || name.endsWith(".pyo")) return 0;
+        if (BytecodeCache.isCache(from.getFileName().toString())) return 0;
         if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(to);
             int n = 0;

@@ -45,6 +45,24 @@ class InputsTest {
     }
 
     @Test
+    void bytecodeCachesAreNeitherStagedNorReportedButAnEditedSourceIs() throws Exception {
+        Path code = Files.createDirectories(src.resolve("code/pkg/__pycache__"));
+        Files.writeString(src.resolve("code/pkg/mod.py"), "X = 1\n");
+        Files.write(code.resolve("mod.cpython-311.pyc"), new byte[] {1, 2, 3});
+        Files.write(src.resolve("code/stray.pyc"), new byte[] {4});
+        inputs.stage(src.resolve("code"), null, false);
+        assertEquals(List.of("code/pkg/mod.py"), List.copyOf(inputs.index().files().keySet()));
+
+        // what an interpreter importing the staged code writes beside it
+        Path cache = Files.createDirectories(bundle.inputsDir().resolve("code/pkg/__pycache__"));
+        Files.write(cache.resolve("mod.cpython-312.pyc"), new byte[] {9});
+        Files.write(bundle.inputsDir().resolve("code/pkg/mod.pyo"), new byte[] {9});
+        assertEquals(List.of(), inputs.verify());
+        Files.writeString(bundle.inputsDir().resolve("code/pkg/mod.py"), "X = 2\n");
+        assertEquals(List.of("inputs/code/pkg/mod.py: content changed since it was staged (a hard-linked source edited in place?)"), inputs.verify());
+    }
+
+    @Test
     void stagingIdenticalContentAgainIsANoOp() throws Exception {
         Path cfg = Files.writeString(src.resolve("config.yaml"), "lr: 3e-4\n");
         inputs.stage(cfg, "configs/train.yaml", false);

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -313,6 +314,115 @@ class ProvenanceTest {
         try (Stream<Path> s = Files.list(root().dir())) {
             assertEquals(List.of("copy", "src"), s.map(p -> p.getFileName().toString()).sorted().toList(), "a refused clone leaves nothing");
         }
+    }
+
+    @Test
+    void bytecodeCachesARunWritesIntoAStagedForkAreNoChangeButAnEditedSourceIsAndACloneDiffsEmpty() throws Exception {
+        Path src = forkSource(dir.resolve("cached-fork"));
+        // caches written whatever the environment says: this run imports the fork the way a default interpreter does
+        Bundle b = bundle("cached", List.of("python3", "-c", "import sys; sys.dont_write_bytecode = False; import mypkg; assert mypkg.VALUE == 1"),
+                Map.of(), List.of("mypkg"));
+        ForkStaging.stage(b, src, "mypkg", null, null, null, false);
+        b = Bundle.open(b.path());
+        Path forkRoot = b.inputsDir().resolve("forks/cached-fork");
+        assertEquals(RunState.SUCCEEDED, launch(b).state());
+        try (Stream<Path> s = Files.list(forkRoot.resolve("mypkg/__pycache__"))) {
+            assertTrue(s.anyMatch(p -> p.getFileName().toString().endsWith(".pyc")), "the run wrote bytecode caches into the staged fork");
+        }
+        assertEquals(List.of(), Inputs.of(b).verify(), "bytecode caches are no inputs");
+        assertEquals(RunState.SUCCEEDED, launch(Bundle.open(b.path())).state(), "the precheck leaves caches out too");
+
+        // a clone carries no caches, and a diff of the two sees the fork at the same place in each bundle
+        Bundle c = BundleClone.clone(root(), RunRef.of(b), "cached-again").bundle();
+        assertFalse(Files.exists(c.inputsDir().resolve("forks/cached-fork/mypkg/__pycache__")));
+        assertEquals(RunState.SUCCEEDED, launch(c).state());
+        BundleDiff diff = BundleDiff.of(RunRef.of(b), RunRef.of(c));
+        assertTrue(diff.identical(), diff.toString());
+
+        Files.writeString(forkRoot.resolve("mypkg/core.py"), "VALUE = 2\n");
+        assertEquals(List.of("inputs/forks/cached-fork/mypkg/core.py: content changed since it was staged (a hard-linked source edited in place?)"),
+                Inputs.of(b).verify());
+        RunStatus failed = launch(Bundle.open(b.path()));
+        assertEquals(RunState.PRECHECK_FAILED, failed.state(), failed::line);
+        assertTrue(read(b.artifactsDir().resolve("runtime-precheck.log")).contains("FORK MISMATCH: file mypkg/core.py"));
+    }
+
+    /** Clones {@code args[1]} of the bundle root {@code args[0]} as {@code args[2]}: a clone in a process of its own, to be killed. */
+    public static final class CloneMain {
+        public static void main(String[] args) {
+            BundleRoot root = new BundleRoot(Path.of(args[0]));
+            System.out.println(BundleClone.clone(root, RunRef.of(root.open(args[1])), args[2]).line());
+        }
+    }
+
+    /** Starts a clone in a child JVM and returns once its draft has begun copying the large input. */
+    private Process cloneInChild(String from, String to, Path big) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CloneMain.class.getName(), root().dir().toString(), from, to)
+                .redirectErrorStream(true).redirectOutput(dir.resolve(to + ".out").toFile()).start();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (draftInput(big.getFileName().toString()).isEmpty()) {
+            assertTrue(p.isAlive(), () -> "the clone ended before it was interrupted: " + readQuiet(dir.resolve(to + ".out")));
+            assertTrue(System.nanoTime() < deadline, "the clone never started copying");
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls a condition under a deadline
+        }
+        return p;
+    }
+
+    private Optional<Path> draftInput(String name) throws IOException {
+        try (Stream<Path> s = Files.list(root().dir())) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith(".")).toList()) {
+                Path f = d.resolve("inputs").resolve(name);
+                if (Files.isRegularFile(f) && Files.size(f) > 0) return Optional.of(d);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<String> rootEntries() throws IOException {
+        try (Stream<Path> s = Files.list(root().dir())) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void anInterruptedCloneLeavesNothingAndAKilledOnesDraftIsRemovedByTheNextClone() throws Exception {
+        Bundle a = bundle("big", List.of("python3", "-c", "pass"), Map.of(), List.of());
+        Path big = Files.writeString(dir.resolve("big.bin"), "x");
+        Inputs.of(a).stage(big, null, false);
+        // a sparse 8 GiB input: slow to copy, so the clone is still copying when it is stopped (it never gets far)
+        try (var raf = new java.io.RandomAccessFile(a.inputsDir().resolve("big.bin").toFile(), "rw")) {
+            raf.setLength(8L << 30);
+        }
+
+        Process stopped = cloneInChild("big", "big-stopped", big);
+        Path ownDraft = draftInput("big.bin").orElseThrow();
+        stopped.destroy(); // SIGTERM, as Ctrl-C: the shutdown hook stops the copy and removes the draft
+        assertTrue(stopped.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(Files.exists(ownDraft), "an interrupted clone removes its draft");
+        assertEquals(List.of("big"), rootEntries());
+
+        Process killed = cloneInChild("big", "big-killed", big);
+        Path draft = draftInput("big.bin").orElseThrow();
+        killed.destroyForcibly(); // SIGKILL: no hook runs, the draft stays
+        assertTrue(killed.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(Files.isDirectory(draft), "a killed clone cannot tidy up");
+        assertTrue(PartialClones.stale(draft), "its marker names a process that is gone");
+        assertEquals(List.of(draft.getFileName().toString(), "big"), rootEntries());
+
+        // drafts this code did not make, or still being built, are left alone
+        Path foreign = Files.createDirectories(root().dir().resolve(".x.clone-00000000-0000-0000-0000-000000000000"));
+        Path live = root().dir().resolve(".y.clone-11111111-1111-1111-1111-111111111111");
+        PartialClones.start(live);
+        Path linked = Files.createSymbolicLink(root().dir().resolve(".z.clone-22222222-2222-2222-2222-222222222222"), draft);
+
+        Bundle small = bundle("small", List.of("python3", "-c", "pass"), Map.of(), List.of());
+        BundleClone.Result r = BundleClone.clone(root(), RunRef.of(small), "small-again");
+        assertTrue(r.line().endsWith("; removed 1 unfinished clone left by an interrupted `bundle clone`"), r.line());
+        assertFalse(Files.exists(draft));
+        assertTrue(Files.isDirectory(foreign) && Files.isDirectory(live) && Files.isSymbolicLink(linked));
+        assertFalse(Files.exists(r.bundle().path().resolve(PartialClones.MARKER)), "a finished clone carries no draft marker");
+        assertEquals(List.of("big", "small", "small-again"), root().list().stream().map(s -> s.name()).toList(), "drafts are not bundles");
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
