@@ -2,6 +2,7 @@ package orbit.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import orbit.OrbitException;
+import orbit.Spelling;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -116,7 +117,7 @@ public final class JobFields {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String known : o.fields().keySet()) {
-            int d = distance(key.toLowerCase(java.util.Locale.ROOT), known);
+            int d = Spelling.distance(key.toLowerCase(java.util.Locale.ROOT), known);
             if (d < bestDistance) {
                 best = known;
                 bestDistance = d;
@@ -127,23 +128,6 @@ public final class JobFields {
             return prefix + shown + ": unknown field; did you mean " + prefix + best + "?";
         }
         return prefix + shown + ": unknown field; the fields here are " + String.join(", ", o.fields().keySet());
-    }
-
-    /** Edit distance (insert, delete, substitute, swap of neighbours), for the nearest known key. */
-    static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
-        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 
     private static Obj obj(List<String> required, Object... pairs) {

@@ -1,23 +1,26 @@
 package orbit.magics;
 
+import orbit.OrbitException;
 import orbit.provenance.BundleClone;
 import orbit.provenance.RunRef;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `orbit bundle clone NAME NEW [--from-run RUN_ID]`: a faithful re-run of a bundle or of one of its runs. */
+/** `orbit bundle clone RUN NEW [--from-run RUN_ID]`: a faithful re-run of a bundle or of one of its runs. */
 @Command(name = "clone", mixinStandardHelpOptions = true,
-        description = "Make NEW with NAME's job.json (new name and creation time) and the same inputs, verified by sha256 while copying; "
-                + "its precheck then says which critical dependencies resolve differently from NAME's run.",
+        description = "Make NEW with RUN's job.json (new name and creation time) and the same inputs, verified by sha256 while copying; "
+                + "its precheck then says which critical dependencies resolve differently from RUN's.",
         footer = {"", "Examples:",
                 "  orbit bundle clone demo demo-rerun",
-                "  orbit bundle clone demo demo-rerun --from-run 20261206T101500Z-ab12"})
+                "  orbit bundle clone demo@20261206T101500Z-ab12 demo-rerun",
+                "  orbit bundle clone demo demo-rerun --from-run 20261206T101500Z-ab12   (the same)"})
 public final class BundleCloneCommand extends Subcommand implements Runnable {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Bundle to clone (name or path).")
-    String name;
+    @Mixin
+    RunArgument from;
 
-    @Parameters(index = "1", paramLabel = "NEW", description = "Name of the new bundle.")
+    @Parameters(paramLabel = "NEW", description = "Name of the new bundle.")
     String newName;
 
     @Option(names = "--from-run", paramLabel = "RUN_ID",
@@ -27,8 +30,14 @@ public final class BundleCloneCommand extends Subcommand implements Runnable {
     @Override
     public void run() {
         var root = bundleRoot();
-        var bundle = root.open(name);
-        RunRef from = fromRun == null ? RunRef.of(bundle) : RunRef.run(bundle, fromRun);
-        console().out().println(BundleClone.clone(root, from, newName).line());
+        RunRef source;
+        if (fromRun == null) {
+            source = from.resolve(root);
+        } else if (from.ref.contains("@")) {
+            throw new OrbitException("clone " + from.ref + " --from-run " + fromRun + ": name the run once, as NAME@RUN_ID or with --from-run");
+        } else {
+            source = RunRef.run(root.open(from.ref), fromRun);
+        }
+        console().out().println(BundleClone.clone(root, source, newName).line());
     }
 }

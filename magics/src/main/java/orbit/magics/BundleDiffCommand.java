@@ -1,24 +1,23 @@
 package orbit.magics;
 
 import orbit.provenance.BundleDiff;
-import orbit.provenance.RunRef;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** `orbit bundle diff A B [--json]`: what differs between two bundles or runs (NAME or NAME@RUN_ID). */
 @Command(name = "diff", mixinStandardHelpOptions = true,
-        description = "Compare two bundles or runs: job.json fields, inputs by sha256, critical dependencies as their prechecks resolved them, "
-                + "fork files, upstream commits, and state, last step, last loss and peak GPU memory side by side.",
+        description = "Compare two bundles or runs, the first (a) with the second (b): job.json fields, inputs by sha256, critical dependencies "
+                + "as their prechecks resolved them, fork files, upstream commits, and state, last step, last loss and peak GPU memory side by side.",
         footer = {"", "Examples:",
                 "  orbit bundle diff demo demo-rerun",
                 "  orbit bundle diff demo@20261206T101500Z-ab12 demo --json"})
 public final class BundleDiffCommand extends Subcommand implements Runnable {
-    @Parameters(index = "0", paramLabel = "A", description = "A bundle (name or path) or BUNDLE@RUN_ID.")
-    String a;
+    @Mixin
+    RunArgument a;
 
-    @Parameters(index = "1", paramLabel = "B", description = "A bundle (name or path) or BUNDLE@RUN_ID.")
-    String b;
+    @Mixin
+    RunArgument b;
 
     @Option(names = "--json", description = "Print one orbit.diff.v1 object (see docs/provenance.md).")
     boolean json;
@@ -26,7 +25,7 @@ public final class BundleDiffCommand extends Subcommand implements Runnable {
     @Override
     public void run() {
         var root = bundleRoot();
-        BundleDiff diff = BundleDiff.of(RunRef.resolve(root, a), RunRef.resolve(root, b));
+        BundleDiff diff = BundleDiff.of(a.resolve(root), b.resolve(root));
         if (json) {
             console().out().println(diff.json());
         } else {

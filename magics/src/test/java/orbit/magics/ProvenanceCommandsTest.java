@@ -68,6 +68,9 @@ class ProvenanceCommandsTest {
         assertTrue(cloned.out.toString().contains(": 2 inputs verified by sha256"), cloned.out.toString());
         assertEquals(1, magic(cloned, "%bundle clone demo demo2"));
         assertTrue(cloned.err.toString().contains("bundle demo2 already exists"), cloned.err.toString());
+        CellConsole twice = new CellConsole();
+        assertEquals(1, magic(twice, "%bundle clone demo@r1 demo3 --from-run r2"));
+        assertEquals("orbit: error: clone demo@r1 --from-run r2: name the run once, as NAME@RUN_ID or with --from-run\n", twice.err.toString());
 
         CellConsole diff = new CellConsole();
         assertEquals(0, magic(diff, "%bundle diff demo demo2"), diff.err.toString());
