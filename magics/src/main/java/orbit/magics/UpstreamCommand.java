@@ -9,6 +9,7 @@ import orbit.upstream.Bridges;
 import orbit.upstream.Checkout;
 import orbit.upstream.Pinning;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,6 +27,24 @@ import java.util.concurrent.Callable;
         subcommands = {UpstreamCommand.Pin.class, UpstreamCommand.Check.class, UpstreamCommand.Run.class,
                 UpstreamCommand.Serve.class, UpstreamCommand.Call.class, UpstreamCommand.Stop.class})
 public final class UpstreamCommand extends Subcommand implements Runnable {
+    /** BUNDLE NAME: the first two arguments of every subcommand that acts on one pinned upstream. */
+    static final class PinnedUpstream {
+        @Parameters(index = "0", paramLabel = "BUNDLE", description = "Bundle name or path.")
+        String bundle;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "The upstream's name in the bundle's job.json.")
+        String name;
+
+        Bundle open(orbit.bundle.BundleRoot root) {
+            return root.open(bundle);
+        }
+
+        /** Where one run of this upstream is recorded. */
+        Path manifest(Bundle b, String runId) {
+            return b.artifactsDir().resolve("upstream").resolve(name).resolve(runId).resolve(BlackboxManifest.FILE);
+        }
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(console().out());
@@ -91,11 +110,8 @@ public final class UpstreamCommand extends Subcommand implements Runnable {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Run an upstream's pinned command as-is in its checkout; its raw output goes to artifacts/upstream/NAME/RUN_ID/.")
     static final class Run extends Subcommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "BUNDLE")
-        String bundle;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        PinnedUpstream upstream;
 
         @Option(names = "--target", defaultValue = "local", description = "Where to run (default: ${DEFAULT-VALUE}).")
         String target;
@@ -105,9 +121,10 @@ public final class UpstreamCommand extends Subcommand implements Runnable {
             if (!"local".equals(target)) {
                 throw new OrbitException("--target " + target + ": only the local target runs upstreams for now: run it without --target");
             }
-            Bundle b = bundleRoot().open(bundle);
+            Bundle b = upstream.open(bundleRoot());
+            String name = upstream.name;
             BlackboxManifest m = BlackboxRun.run(b, name);
-            Path manifest = b.artifactsDir().resolve("upstream").resolve(name).resolve(m.runId()).resolve(BlackboxManifest.FILE);
+            Path manifest = upstream.manifest(b, m.runId());
             console().out().println("upstream " + name + " run " + m.runId() + ": exit " + m.exitCode() + ", " + m.artifacts().size()
                     + " raw files, checkout " + (m.treeCleanAfter() ? "clean" : "NOT clean " + m.leftInCheckout()) + ": " + manifest);
             return m.exitCode() != null && m.exitCode() == 0 && m.treeCleanAfter() ? Commands.OK : Commands.FAILED;
@@ -117,32 +134,28 @@ public final class UpstreamCommand extends Subcommand implements Runnable {
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Start the pinned command behind a Unix-socket bridge that relays JSON lines to its stdin (see docs/upstream.md).")
     static final class Serve extends Subcommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "BUNDLE")
-        String bundle;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        PinnedUpstream upstream;
 
         @Option(names = "--socket", paramLabel = "PATH", description = "Socket path (at most 107 bytes, outside runtime/; default: a private directory of this user).")
         Path socket;
 
         @Override
         public Integer call() {
-            Bundle b = bundleRoot().open(bundle);
+            Bundle b = upstream.open(bundleRoot());
+            String name = upstream.name;
             Bridges.Serving s = Bridges.serve(b, name, socket);
+            String ref = upstream.bundle + " " + name;
             console().out().println("serving upstream " + name + " of " + b.name() + " on " + s.socket() + " (bridge pid " + s.pid() + ", run " + s.runId()
-                    + "): call it with `orbit upstream call " + bundle + " " + name + " JSON`, end it with `orbit upstream stop " + bundle + " " + name + "`");
+                    + "): call it with `orbit upstream call " + ref + " JSON`, end it with `orbit upstream stop " + ref + "`");
             return Commands.OK;
         }
     }
 
     @Command(name = "call", mixinStandardHelpOptions = true, description = "Send one JSON line to a served upstream and print its reply line.")
     static final class Call extends Subcommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "BUNDLE")
-        String bundle;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        PinnedUpstream upstream;
 
         @Parameters(index = "2", paramLabel = "JSON", description = "The request, one JSON value on one line (quote it).")
         String json;
@@ -152,25 +165,22 @@ public final class UpstreamCommand extends Subcommand implements Runnable {
 
         @Override
         public Integer call() {
-            console().out().println(Bridges.call(bundleRoot().open(bundle), name, json, LaunchCommand.duration("--timeout", timeout)));
+            console().out().println(Bridges.call(upstream.open(bundleRoot()), upstream.name, json, LaunchCommand.duration("--timeout", timeout)));
             return Commands.OK;
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "End a served upstream and its bridge; the run is recorded like `upstream run`.")
     static final class Stop extends Subcommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "BUNDLE")
-        String bundle;
-
-        @Parameters(index = "1", paramLabel = "NAME")
-        String name;
+        @Mixin
+        PinnedUpstream upstream;
 
         @Override
         public Integer call() {
-            Bundle b = bundleRoot().open(bundle);
-            String runId = Bridges.stop(b, name, java.time.Duration.ofSeconds(60));
-            console().out().println("stopped upstream " + name + " of " + b.name() + ": run " + runId + " recorded in "
-                    + b.artifactsDir().resolve("upstream").resolve(name).resolve(runId).resolve(BlackboxManifest.FILE));
+            Bundle b = upstream.open(bundleRoot());
+            String runId = Bridges.stop(b, upstream.name, java.time.Duration.ofSeconds(60));
+            console().out().println("stopped upstream " + upstream.name + " of " + b.name() + ": run " + runId + " recorded in "
+                    + upstream.manifest(b, runId));
             return Commands.OK;
         }
     }
