@@ -1,31 +1,11 @@
 """Correctly signed requests the kernel cannot process get an error reply naming the problem, and the kernel goes on
 answering: a null code, code of the wrong type, missing content."""
-import time
 import unittest
 
-from jupyter_client.manager import start_new_kernel
-
-TIMEOUT = 30
+import kernel_session
 
 
-class BadRequests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name="orbit", startup_timeout=60)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
-    def reply_for(self, msg_id, timeout=TIMEOUT):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            m = self.kc.get_shell_msg(timeout=deadline - time.time())
-            if m["parent_header"].get("msg_id") == msg_id:
-                return m
-        self.fail("no reply for " + msg_id)
-
+class BadRequests(kernel_session.KernelTestCase):
     def send(self, msg_type, content):
         msg = self.kc.session.msg(msg_type, content)
         self.kc.session.send(self.kc.shell_channel.socket, msg)

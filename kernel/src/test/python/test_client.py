@@ -3,21 +3,11 @@ interrupt, stop_on_error, stdin, history, shutdown and a message with a bad sign
 import time
 import unittest
 
-from jupyter_client.manager import start_new_kernel
+import kernel_session
+from kernel_session import TIMEOUT
 
-TIMEOUT = 30
 
-
-class OrbitKernelClient(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name="orbit", startup_timeout=60)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
+class OrbitKernelClient(kernel_session.KernelTestCase):
     def setUp(self):
         self.drain()
 
@@ -28,14 +18,6 @@ class OrbitKernelClient(unittest.TestCase):
                     get(timeout=0.05)
                 except Exception:
                     break
-
-    def reply_for(self, msg_id, timeout=TIMEOUT):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            m = self.kc.get_shell_msg(timeout=deadline - time.time())
-            if m["parent_header"].get("msg_id") == msg_id:
-                return m
-        self.fail("no reply for " + msg_id)
 
     def outputs(self, msg_id, timeout=TIMEOUT):
         out = []
@@ -174,7 +156,7 @@ class OrbitKernelClient(unittest.TestCase):
 
 class OrbitKernelShutdown(unittest.TestCase):
     def test_shutdown_request_ends_the_process_and_restart_gives_a_fresh_kernel(self):
-        km, kc = start_new_kernel(kernel_name="orbit", startup_timeout=60)
+        km, kc = kernel_session.start_kernel()
         try:
             msg_id = kc.execute("int survivor = 7;")
             kc.get_shell_msg(timeout=TIMEOUT)
