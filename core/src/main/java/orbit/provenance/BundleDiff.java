@@ -196,12 +196,18 @@ public record BundleDiff(
     }
 
     /**
-     * A resolved path as compared: relative to its bundle when it lies inside it, so a fork staged in each bundle's
-     * own inputs/ (a clone's, say) is the same path in both; any other path as recorded.
+     * A resolved path as compared: inside the staged fork as its precheck found it, relative to the fork; inside
+     * the local bundle, relative to it; any other path as recorded. So a fork staged in each bundle's own inputs/
+     * (a clone's, say, on this machine or on a host) is the same path in both.
      */
     private static String comparedPath(RunRef r, String path) {
         if (path == null) return null;
         Path p = Path.of(path).normalize();
+        var report = r.precheck();
+        if (report.isPresent() && report.get().fork() != null && report.get().fork().expectedPath() != null) {
+            Path fork = Path.of(report.get().fork().expectedPath()).normalize();
+            if (p.isAbsolute() && p.startsWith(fork)) return "<fork " + report.get().fork().module() + ">/" + fork.relativize(p);
+        }
         Path bundle = r.bundle().path().toAbsolutePath().normalize();
         try {
             bundle = bundle.toRealPath(); // the precheck records resolved paths
