@@ -147,7 +147,7 @@ public final class Launcher {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<LastRun> r = started.recorded();
-            if (r.isPresent() && runId.equals(r.get().runId()) && (r.get().pid() != null || r.get().schedulerJobId() != null)) return;
+            if (r.isPresent() && runId.equals(r.get().runId()) && (r.get().pid() != null || r.get().slurmJobId() != null)) return;
             Optional<String> failed = started.failure();
             if (failed.isPresent() && (r.isEmpty() || !runId.equals(r.get().runId()))) throw new OrbitException(failed.get());
             try {
