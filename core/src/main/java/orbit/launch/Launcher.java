@@ -59,8 +59,9 @@ public final class Launcher {
             refuseIfLive(b);
             StagedInputs.verify(b);
             String runId = newRunId();
-            archivePrevious(b, runId, target);
+            // before the archive: a target that refuses the bundle (e.g. Slurm and secret_env) leaves the last run in place
             LaunchOptions opts = target.prepare(b, options);
+            archivePrevious(b, runId, target);
             ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, target.spec(), opts));
             Target.Started started = target.start(b, runId, opts);
             try {

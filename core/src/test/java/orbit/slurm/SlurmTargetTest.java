@@ -110,8 +110,13 @@ class SlurmTargetTest {
         RunHandle run = launch(b);
         awaitLine(b.artifactsDir().resolve("training.log"), "started", Duration.ofSeconds(60));
         assertFalse(run.status().state().terminal());
-        RunStatus st = run.cancel(Duration.ofSeconds(10));
+        long t0 = System.nanoTime();
+        RunStatus st = run.cancel(Duration.ofSeconds(20));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(RunState.CANCELLED, st.state(), () -> st.line() + "\n" + files(b));
+        assertEquals("SIGTERM", st.run().signal(), "rank 0 recorded the cancel itself");
+        assertTrue(tookMs < 20_000, "the job ended on SIGTERM, within the grace: " + tookMs + " ms");
+        System.out.println("cancel: SIGTERM to Slurm saying the job ended took " + tookMs + " ms");
         assertTrue(slurm.command("squeue", "-h", "-j", st.run().slurmJobId()).out().isBlank(), "job left in the queue");
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 300")), "sleep 300 survived");
     }

@@ -218,6 +218,16 @@ class LaunchCommandTest {
     }
 
     @Test
+    void slurmTargetRefusesSecretEnvInOneLineBeforeSubmitting() {
+        Bundle b = Bundle.create(root.resolve("sec"), JobSpec.builder("sec", List.of("true")).secretEnv("HF_TOKEN").build());
+        Result r = orbit("launch", "sec", "--target", "slurm");
+        assertEquals(Commands.FAILED, r.code());
+        assertTrue(r.err().strip().startsWith("orbit: error: bundle sec has secret_env HF_TOKEN, which cannot go to Slurm: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(b.runtimeDir().resolve("last_run.json")), "nothing was submitted");
+    }
+
+    @Test
     void exampleTinyTrainerWritesARunnableTrainer() throws Exception {
         Path out = root.resolve("ex");
         Result r = orbit("example", "tiny-trainer", "--out", out.toString());
