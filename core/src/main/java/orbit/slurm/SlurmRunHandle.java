@@ -35,10 +35,44 @@ final class SlurmRunHandle implements RunHandle {
     private final String runId;
     private final SlurmCommands slurm;
 
+    /** Set when Slurm is reached through a login node: the job's files are there, and pulled here. */
+    private final SlurmOverSsh remote;
+    private long lastPullNanos;
+
     SlurmRunHandle(Bundle bundle, String runId, SlurmCommands slurm) {
         this.bundle = bundle;
         this.runId = runId;
         this.slurm = slurm;
+        this.remote = slurm instanceof SlurmOverSsh r ? r : null;
+    }
+
+    /**
+     * The job's own record. Over SSH it is read from the login node's copy and mirrored here (this side writes only
+     * Slurm's final verdict); on a shared filesystem it is the bundle's own file.
+     */
+    private LastRun jobRecord() {
+        LastRun local = read();
+        if (remote == null || local.state().terminal() && local.slurmState() != null) return local;
+        Optional<LastRun> there = remote.jobRecord();
+        if (there.isEmpty() || !runId.equals(there.get().runId())) return local;
+        there.get().write(runtimeDir());
+        return there.get();
+    }
+
+    /** Over SSH: brings the evidence here, at most once per {@code every}; failures leave what was pulled before. */
+    private void pullIfDue(Duration every) {
+        if (remote == null || System.nanoTime() - lastPullNanos < every.toNanos()) return;
+        lastPullNanos = System.nanoTime();
+        try {
+            remote.pull(bundle);
+        } catch (OrbitException e) {
+            // the login node did not answer: the next look tries again
+        }
+    }
+
+    @Override
+    public void close() {
+        if (remote != null) remote.close();
     }
 
     @Override
@@ -81,7 +115,7 @@ final class SlurmRunHandle implements RunHandle {
             return new RunStatus(bundle.name(), run.withSlurm(run.state(), run.endedAt(), run.exitCode(),
                     "Slurm did not answer about job " + id + " on " + slurm.where() + ": " + r.why(), run.slurmState(), run.slurmReason()), false, heartbeat());
         }
-        run = read(); // the job may have written its end between the first read and Slurm's answer
+        run = jobRecord(); // the job may have written its end between the first read and Slurm's answer
         if (job.isEmpty()) return finish(run, forgottenVerdict(run));
         SlurmJob j = job.get();
         if (!j.ended()) {
@@ -99,6 +133,10 @@ final class SlurmRunHandle implements RunHandle {
     }
 
     private RunStatus finish(LastRun run, LastRun decided) {
+        if (remote != null) {
+            lastPullNanos = 0;
+            pullIfDue(Duration.ZERO); // the job is over: everything it wrote comes here once more
+        }
         decided.write(runtimeDir());
         return new RunStatus(bundle.name(), decided, false, heartbeat());
     }
@@ -205,6 +243,7 @@ final class SlurmRunHandle implements RunHandle {
 
     @Override
     public List<String> logs(LogSurface surface, int lines) {
+        pullIfDue(Duration.ZERO);
         return LogTail.lastLines(surfacePath(surface), lines);
     }
 
@@ -215,6 +254,7 @@ final class SlurmRunHandle implements RunHandle {
         boolean ended = false;
         while (!stop.getAsBoolean()) {
             long before = offset;
+            if (remote != null) pullIfDue(Duration.ofMillis(Math.min(remote.lease().syncEveryMs(), 2000)));
             offset = LogTail.copyFrom(file, offset, out);
             if (ended && offset == before) return; // one last read after the run ended, then stop
             ended = status().state().terminal();
@@ -224,6 +264,10 @@ final class SlurmRunHandle implements RunHandle {
 
     @Override
     public Pulled sync() {
+        if (remote != null) {
+            orbit.ssh.EvidencePull.Report r = remote.pull(bundle);
+            return new Pulled(r.fetched() + r.appended(), r.bytes(), r.toString());
+        }
         return Pulled.nothing("nothing to pull: Slurm job " + read().slurmJobId() + " writes straight into " + bundle.path()
                 + " (a filesystem the nodes share)");
     }

@@ -18,6 +18,8 @@ public final class Targets {
         if (s.equals(LocalTarget.SPEC)) return new LocalTarget();
         if (s.startsWith("ssh://")) return SshTarget.parse(s);
         if (s.equals(SlurmTarget.SPEC)) return new SlurmTarget();
-        throw new OrbitException("unknown target " + s + ": use --target local, --target ssh://user@host[:port] or --target slurm");
+        if (s.startsWith(SlurmTarget.SSH_PREFIX)) return SlurmTarget.parseSsh(s);
+        throw new OrbitException("unknown target " + s + ": use --target local, --target ssh://user@host[:port], --target slurm"
+                + " or --target slurm+ssh://user@login-host[:port]");
     }
 }

@@ -10,6 +10,9 @@ import orbit.launch.RunHandle;
 import orbit.launch.RunState;
 import orbit.launch.RunStatus;
 import orbit.launch.Target;
+import orbit.ssh.LoopbackSshd;
+import orbit.ssh.SshTarget;
+import orbit.ssh.Transport;
 import orbit.targets.Targets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,6 +167,36 @@ class SlurmTargetTest {
         assertEquals(RunState.TIMEOUT, st.state(), () -> st.line() + "\n" + files(b));
         assertEquals("TIMEOUT", st.run().slurmState());
         assertTrue(st.run().reason().contains("time limit"), st.run().reason());
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void submitsAndPullsThroughALoginNodeOverSsh() throws Exception {
+        // the login node is a loopback sshd whose commands reach this cluster; its bundle copy is on the shared filesystem
+        try (LoopbackSshd login = LoopbackSshd.start(dir.resolve("sshd"), List.of("ed25519"), Map.of("SLURM_CONF", slurm.env().get("SLURM_CONF")))) {
+            Path remoteDir = dir.resolve("login-home/bundles/remote");
+            SlurmTarget over = SlurmTarget.overSsh(login.address(), new SshTarget.Settings(login.options(), remoteDir.toString(),
+                    Duration.ofSeconds(1), null, false, false, null, null), Transport.Connector.SSH);
+            assertEquals("slurm+" + login.address(), over.spec());
+            Bundle b = bundle("remote", sh("remote", "echo hello over ssh from rank $RANK; echo 7 > \"$ORBIT_ARTIFACTS/result.txt\""));
+            RunStatus st;
+            try (RunHandle run = new Launcher(spec -> spec.equals(over.spec()) ? over : Targets.parse(spec)).launch(over, b, FAST)) {
+                assertNotNull(LastRun.read(b.runtimeDir()).orElseThrow().slurmJobId());
+                st = run.waitFor(WAIT);
+            }
+            RunStatus end = st;
+            assertEquals(RunState.SUCCEEDED, end.state(), () -> end.line() + "\n" + files(b));
+            assertEquals("COMPLETED", end.run().slurmState());
+            assertEquals("slurm+" + login.address(), end.run().target());
+            assertTrue(Files.isRegularFile(remoteDir.resolve("artifacts/result.txt")), "the job ran in the login node's copy");
+            assertEquals("7", Files.readString(b.artifactsDir().resolve("result.txt")).strip(), "pulled back");
+            assertTrue(Files.readString(b.artifactsDir().resolve("training.log")).contains("hello over ssh from rank 0"), files(b));
+            assertTrue(Files.isRegularFile(b.runtimeDir().resolve("slurm-" + end.run().slurmJobId() + ".out")));
+            // a later command knows the run from the bundle's files alone
+            try (RunHandle again = Targets.parse(end.run().target()).attach(b).orElseThrow()) {
+                assertEquals(RunState.SUCCEEDED, again.status().state());
+            }
+        }
     }
 
     @Test

@@ -214,7 +214,7 @@ class LaunchCommandTest {
         trainerBundle("t");
         Result r = orbit("launch", "t", "--target", "moon");
         assertEquals(Commands.FAILED, r.code());
-        assertEquals("orbit: error: unknown target moon: use --target local, --target ssh://user@host[:port] or --target slurm", r.err().strip());
+        assertEquals("orbit: error: unknown target moon: use --target local, --target ssh://user@host[:port], --target slurm or --target slurm+ssh://user@login-host[:port]", r.err().strip());
     }
 
     @Test
