@@ -117,11 +117,13 @@ class SlurmTargetTest {
         RunStatus st = run.cancel(Duration.ofSeconds(20));
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(RunState.CANCELLED, st.state(), () -> st.line() + "\n" + files(b));
-        assertEquals("SIGTERM", st.run().signal(), "rank 0 recorded the cancel itself");
-        assertTrue(tookMs < 20_000, "the job ended on SIGTERM, within the grace: " + tookMs + " ms");
+        assertEquals("SIGTERM", st.run().signal(), () -> "rank 0 recorded the cancel itself (" + tookMs + " ms)\n" + files(b));
+        assertTrue(tookMs < 20_000, () -> "the job ended on SIGTERM, within the grace: " + tookMs + " ms\n" + files(b));
         System.out.println("cancel: SIGTERM to Slurm saying the job ended took " + tookMs + " ms");
         assertTrue(slurm.command("squeue", "-h", "-j", st.run().slurmJobId()).out().isBlank(), "job left in the queue");
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 300")), "sleep 300 survived");
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(b.path().toString())),
+                "a process of the run survived");
     }
 
     @Test
@@ -167,6 +169,8 @@ class SlurmTargetTest {
         assertEquals(RunState.TIMEOUT, st.state(), () -> st.line() + "\n" + files(b));
         assertEquals("TIMEOUT", st.run().slurmState());
         assertTrue(st.run().reason().contains("time limit"), st.run().reason());
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(b.path().toString())),
+                "a process of the run survived the time limit");
     }
 
     @Test
