@@ -16,12 +16,13 @@ import java.util.Optional;
  * runtime/last_run.json (schema orbit.run.v1): the state of the latest run of a bundle. The generated
  * launch.sh writes it at every transition it makes; the control side writes it only for what the
  * script cannot say itself (cancelled after SIGKILL, lost). The one reader and writer of the file in Java.
- * {@code scheduler_job_id} is for targets whose runs are a scheduler's jobs (no pid until they start, liveness
- * from the scheduler); launch.sh does not write it.
+ * {@code slurm_job_id} marks a run that is a Slurm job (no pid until it starts, liveness from Slurm): the Slurm
+ * target writes it at submission and launch.sh keeps it. {@code slurm_state} and {@code slurm_reason} are Slurm's own
+ * final word on the job (e.g. "TIMEOUT", "NODE_FAIL"), recorded by the control side once Slurm says the job ended.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"schema_version", "run_id", "target", "state", "host", "pid", "pgid", "pid_start_ticks",
-        "started_at", "ended_at", "exit_code", "signal", "last_heartbeat", "job_sha256", "reason", "scheduler_job_id"})
+        "started_at", "ended_at", "exit_code", "signal", "last_heartbeat", "job_sha256", "reason", "slurm_job_id", "slurm_state", "slurm_reason"})
 public record LastRun(
         @JsonProperty("schema_version") String schemaVersion,
         @JsonProperty("run_id") String runId,
@@ -38,16 +39,18 @@ public record LastRun(
         @JsonProperty("last_heartbeat") String lastHeartbeat,
         @JsonProperty("job_sha256") String jobSha256,
         @JsonProperty("reason") String reason,
-        @JsonProperty("scheduler_job_id") @JsonInclude(JsonInclude.Include.NON_NULL) String schedulerJobId) {
+        @JsonProperty("slurm_job_id") @JsonInclude(JsonInclude.Include.NON_NULL) String slurmJobId,
+        @JsonProperty("slurm_state") @JsonInclude(JsonInclude.Include.NON_NULL) String slurmState,
+        @JsonProperty("slurm_reason") @JsonInclude(JsonInclude.Include.NON_NULL) String slurmReason) {
 
     public static final String SCHEMA = "orbit.run.v1";
 
-    /** A run with a process of its own (no scheduler job id): what launch.sh records. */
+    /** A run with a process of its own (not a Slurm job): what launch.sh records. */
     public LastRun(String schemaVersion, String runId, String target, RunState state, String host, Long pid, Long pgid,
                    String pidStartTicks, String startedAt, String endedAt, Integer exitCode, String signal,
                    String lastHeartbeat, String jobSha256, String reason) {
         this(schemaVersion, runId, target, state, host, pid, pgid, pidStartTicks, startedAt, endedAt, exitCode, signal,
-                lastHeartbeat, jobSha256, reason, null);
+                lastHeartbeat, jobSha256, reason, null, null, null);
     }
     public static final String FILE = "last_run.json";
 
@@ -68,6 +71,18 @@ public record LastRun(
     /** The same run, ended by the control side (the script could not say so itself). */
     public LastRun ended(RunState newState, String endedAt, String signal, String reason, String heartbeat) {
         return new LastRun(schemaVersion, runId, target, newState, host, pid, pgid, pidStartTicks, startedAt,
-                endedAt, exitCode, signal, heartbeat == null ? lastHeartbeat : heartbeat, jobSha256, reason, schedulerJobId);
+                endedAt, exitCode, signal, heartbeat == null ? lastHeartbeat : heartbeat, jobSha256, reason, slurmJobId, slurmState, slurmReason);
+    }
+
+    /** A Slurm job just submitted: queued, no host or pid yet. */
+    public static LastRun queued(String runId, String target, String jobSha256, String slurmJobId, String at) {
+        return new LastRun(SCHEMA, runId, target, RunState.QUEUED, null, null, null, null, at, null, null, null, null,
+                jobSha256, null, slurmJobId, null, null);
+    }
+
+    /** The same run as Slurm has it: the state shown, the exit code when Slurm knows one, Slurm's raw state and reason. */
+    public LastRun withSlurm(RunState newState, String endedAt, Integer code, String newReason, String state, String slurmWhy) {
+        return new LastRun(schemaVersion, runId, target, newState, host, pid, pgid, pidStartTicks, startedAt, endedAt,
+                code, signal, lastHeartbeat, jobSha256, newReason, slurmJobId, state, slurmWhy);
     }
 }

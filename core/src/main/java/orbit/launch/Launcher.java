@@ -59,8 +59,9 @@ public final class Launcher {
             refuseIfLive(b);
             StagedInputs.verify(b);
             String runId = newRunId();
-            archivePrevious(b, runId, target);
+            // before the archive: a target that refuses the bundle (e.g. Slurm and secret_env) leaves the last run in place
             LaunchOptions opts = target.prepare(b, options);
+            archivePrevious(b, runId, target);
             ScriptGenerator.generate(b, new ScriptGenerator.Plan(runId, target.spec(), opts));
             Target.Started started = target.start(b, runId, opts);
             try {
@@ -147,7 +148,7 @@ public final class Launcher {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<LastRun> r = started.recorded();
-            if (r.isPresent() && runId.equals(r.get().runId()) && (r.get().pid() != null || r.get().schedulerJobId() != null)) return;
+            if (r.isPresent() && runId.equals(r.get().runId()) && (r.get().pid() != null || r.get().slurmJobId() != null)) return;
             Optional<String> failed = started.failure();
             if (failed.isPresent() && (r.isEmpty() || !runId.equals(r.get().runId()))) throw new OrbitException(failed.get());
             try {

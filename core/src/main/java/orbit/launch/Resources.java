@@ -6,10 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Text files shipped on the classpath (script templates, the precheck, the trainer). */
-final class Resources {
+public final class Resources {
     private Resources() {}
 
-    static String text(String absoluteName) {
+    public static String text(String absoluteName) {
         try (InputStream in = Resources.class.getResourceAsStream(absoluteName)) {
             if (in == null) throw new IllegalStateException("missing classpath resource " + absoluteName);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param bundleName   the bundle's name
  * @param run          the content of runtime/last_run.json
- * @param alive        true when the recorded pid is running with the recorded start time
+ * @param alive        true when the recorded pid is running with the recorded start time (a Slurm job: when Slurm
+ *                     says the job has not ended)
  * @param heartbeat    the content of runtime/heartbeat (may be fresher than run.last_heartbeat)
  */
 public record RunStatus(String bundleName, LastRun run, boolean alive, String heartbeat) implements MimeBundle {
@@ -26,7 +27,14 @@ public record RunStatus(String bundleName, LastRun run, boolean alive, String he
     public String line() {
         StringBuilder sb = new StringBuilder("run ").append(run.runId()).append(" of ").append(bundleName)
                 .append(": ").append(run.state().wire()).append(" (target ").append(run.target());
-        if (run.pid() != null) sb.append(", pid ").append(run.pid()).append(alive ? " alive" : " gone");
+        if (run.slurmJobId() != null) {
+            // a Slurm job's pid lives on a compute node: Slurm's word on the job is what is shown
+            sb.append(", slurm job ").append(run.slurmJobId());
+            if (run.slurmState() != null) sb.append(' ').append(run.slurmState());
+            if (run.slurmReason() != null) sb.append(" (").append(run.slurmReason()).append(')');
+        } else if (run.pid() != null) {
+            sb.append(", pid ").append(run.pid()).append(alive ? " alive" : " gone");
+        }
         if (run.startedAt() != null) sb.append(", started ").append(run.startedAt());
         if (run.endedAt() != null) sb.append(", ended ").append(run.endedAt());
         if (run.exitCode() != null) sb.append(", exit code ").append(run.exitCode());
@@ -51,7 +59,10 @@ public record RunStatus(String bundleName, LastRun run, boolean alive, String he
         row(html, "state", run.state().wire());
         row(html, "target", run.target());
         row(html, "host", run.host());
-        row(html, "pid", run.pid() == null ? null : run.pid() + (alive ? " (alive)" : " (gone)"));
+        row(html, "slurm job", run.slurmJobId());
+        row(html, "slurm state", run.slurmState() == null ? null
+                : run.slurmState() + (run.slurmReason() == null ? "" : " (" + run.slurmReason() + ")"));
+        row(html, "pid", run.pid() == null || run.slurmJobId() != null ? null : run.pid() + (alive ? " (alive)" : " (gone)"));
         row(html, "started", run.startedAt());
         row(html, "ended", run.endedAt());
         row(html, "exit code", run.exitCode() == null ? null : run.exitCode().toString());

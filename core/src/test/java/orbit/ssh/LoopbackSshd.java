@@ -40,6 +40,11 @@ public final class LoopbackSshd implements AutoCloseable {
 
     /** Starts sshd offering host keys of the given types ("ed25519", "rsa", "ecdsa"). */
     public static LoopbackSshd start(Path dir, List<String> hostKeyTypes) {
+        return start(dir, hostKeyTypes, java.util.Map.of());
+    }
+
+    /** As {@link #start(Path, List)}, with {@code setEnv} in the environment of every command sshd runs (a login node's settings). */
+    public static LoopbackSshd start(Path dir, List<String> hostKeyTypes, java.util.Map<String, String> setEnv) {
         try {
             Files.createDirectories(dir);
             Files.createDirectories(Path.of("/run/sshd"));
@@ -63,6 +68,7 @@ public final class LoopbackSshd implements AutoCloseable {
                         .append("PasswordAuthentication no\nKbdInteractiveAuthentication no\n")
                         .append("PermitRootLogin prohibit-password\nUsePAM no\nStrictModes no\n")
                         .append("Subsystem sftp internal-sftp\nMaxSessions 64\nMaxStartups 64\nClientAliveInterval 0\n");
+                setEnv.forEach((k, v) -> c.append("SetEnv ").append(k).append('=').append(v).append('\n'));
                 Files.writeString(cfg, c.toString());
                 Process p = new ProcessBuilder("/usr/sbin/sshd", "-D", "-f", cfg.toString(), "-E", dir.resolve("sshd.log").toString())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.out").toFile()).start();

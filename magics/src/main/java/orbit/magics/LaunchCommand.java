@@ -29,7 +29,7 @@ public final class LaunchCommand extends Subcommand implements Callable<Integer>
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Bundle name (under --root) or path.")
     String name;
 
-    @Option(names = "--target", defaultValue = "local", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--target", defaultValue = "local", description = "Where to run: local, ssh://user@host[:port], slurm or slurm+ssh://user@login-host[:port] (default: ${DEFAULT-VALUE}).")
     String target;
 
     @Option(names = "--simulate-gpus", paramLabel = "N", description = "Ask the GPU tracker to simulate N GPUs when none is present.")

@@ -4,12 +4,18 @@ import orbit.OrbitException;
 import orbit.ssh.BundleShip;
 import orbit.ssh.SshAddress;
 import orbit.ssh.SshOptions;
+import orbit.launch.Target;
+import orbit.slurm.SlurmTarget;
 import orbit.ssh.SshTarget;
+import orbit.ssh.Transport;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** The options of `orbit launch NAME --target ssh://...` (a mixin, so the launch grammar stays one class). */
+/**
+ * The options of `orbit launch NAME --target ssh://...` and `--target slurm+ssh://...` (a mixin, so the launch grammar
+ * stays one class).
+ */
 public final class SshTargetOptions {
     @Option(names = "--identity", paramLabel = "KEY", description = "SSH private key (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa).")
     Path identity;
@@ -29,10 +35,13 @@ public final class SshTargetOptions {
     @Option(names = "--trust-new-host", description = "Trust an unknown host key on first use and record it in the bundle (runtime/known_hosts unless --known-hosts).")
     boolean trustNewHost;
 
-    SshTarget target(String spec, Console console) {
-        if (!spec.startsWith("ssh://")) {
+    /** The SSH or Slurm-over-SSH target these options describe; null for a target that takes none of them. */
+    Target target(String spec, Console console) {
+        boolean slurm = spec.startsWith(SlurmTarget.SSH_PREFIX + "ssh://");
+        if (!spec.startsWith("ssh://") && !slurm) {
             if (identity != null || knownHosts != null || remoteDir != null || lostAfter != null || trustNewHost) {
-                throw new OrbitException("--identity, --known-hosts, --remote-dir, --lost-after and --trust-new-host apply to --target ssh://user@host only");
+                throw new OrbitException("--identity, --known-hosts, --remote-dir, --lost-after and --trust-new-host apply to"
+                        + " --target ssh://user@host and slurm+ssh://user@host only");
             }
             return null;
         }
@@ -54,6 +63,9 @@ public final class SshTargetOptions {
                         }
                     }
                 });
+        if (slurm) {
+            return SlurmTarget.overSsh(SshAddress.parse(spec.substring(SlurmTarget.SSH_PREFIX.length())), settings, Transport.Connector.SSH);
+        }
         return new SshTarget(SshAddress.parse(spec), settings);
     }
 }

@@ -214,7 +214,17 @@ class LaunchCommandTest {
         trainerBundle("t");
         Result r = orbit("launch", "t", "--target", "moon");
         assertEquals(Commands.FAILED, r.code());
-        assertEquals("orbit: error: unknown target moon: use --target local or --target ssh://user@host[:port]", r.err().strip());
+        assertEquals("orbit: error: unknown target moon: use --target local, --target ssh://user@host[:port], --target slurm or --target slurm+ssh://user@login-host[:port]", r.err().strip());
+    }
+
+    @Test
+    void slurmTargetRefusesSecretEnvInOneLineBeforeSubmitting() {
+        Bundle b = Bundle.create(root.resolve("sec"), JobSpec.builder("sec", List.of("true")).secretEnv("HF_TOKEN").build());
+        Result r = orbit("launch", "sec", "--target", "slurm");
+        assertEquals(Commands.FAILED, r.code());
+        assertTrue(r.err().strip().startsWith("orbit: error: bundle sec has secret_env HF_TOKEN, which cannot go to Slurm: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(b.runtimeDir().resolve("last_run.json")), "nothing was submitted");
     }
 
     @Test
