@@ -22,8 +22,6 @@ import java.util.stream.IntStream;
 public record TableView(int maxRows, int maxCols, int maxWidth) {
     /** What a notebook cell or a value in JShell shows. */
     public static final TableView DEFAULT = new TableView(20, 20, 120);
-    /** What the CLI prints: every row and column, still rounded, aligned and one line per row. */
-    public static final TableView ALL = new TableView(Integer.MAX_VALUE, Integer.MAX_VALUE, 400);
 
     static final String ELLIPSIS = "…";
 
