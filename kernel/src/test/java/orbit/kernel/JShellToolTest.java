@@ -44,7 +44,11 @@ class JShellToolTest {
             assertEquals(1, cached.size(), cached.toString());
             assertTrue(Files.readString(cached.get(0)).contains("MODE"), "JShell's own encoding of the mode");
         }
-        String again = jshell("String.join(\"\", java.util.Collections.nCopies(2000, \"y\"))\n/exit\n");
+        String again = jshell("String.join(\"\", java.util.Collections.nCopies(2000, \"y\"))\n"
+                + "tech.tablesaw.api.Table.create(\"loss\", tech.tablesaw.api.DoubleColumn.create(\"v\", 0.1 + 0.2))\n"
+                + "record P(double x) {}\nnew P(0.1 + 0.2)\n/exit\n");
         assertTrue(again.contains("y".repeat(2000)), again.substring(0, Math.min(300, again.length())));
+        assertTrue(again.contains("==> loss — 1 row × 1 column"), "a table shows as in a notebook: " + again.substring(2000));
+        assertTrue(again.contains("==> P\n  x  0.3"), "a record as key/value lines: " + again.substring(2000));
     }
 }
