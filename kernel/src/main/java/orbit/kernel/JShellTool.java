@@ -41,9 +41,9 @@ public final class JShellTool {
         List<String> a = new ArrayList<>(List.of(args));
         boolean chosen = a.stream().anyMatch(x -> x.equals("-q") || x.equals("-s") || x.equals("-v") || x.startsWith("--feedback"));
         if (!chosen && !mode.isEmpty()) a.addAll(0, List.of("--feedback", MODE));
-        // snippets run in JShell's usual separate JVM, whose agent shows tables and records as a notebook does
+        // snippets run in JShell's usual separate JVM, whose runner shows tables and records as a notebook does
         if (a.stream().noneMatch(x -> x.equals("--execution") || x.startsWith("--execution="))) {
-            a.addAll(0, List.of("--execution", "jdi:remoteAgent(" + JShellAgent.class.getName() + ")"));
+            a.addAll(0, List.of("--execution", "jdi:remoteAgent(" + JShellRunner.class.getName() + ")"));
         }
         int code = JavaShellToolBuilder.builder().persistence(new Overlay(user, mode)).start(a.toArray(new String[0]));
         System.exit(code);

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * Javadoc of ORBIT's own API for inspect (Shift-Tab). JShell finds javadoc only in the JDK's src.zip, so core ships
  * its sources as resources under {@value #ROOT}; this parses the one file a signature names (javac's public tree
  * API, parse only) and returns the doc comment of the member with that name and parameter types. Parsed files are
- * kept: a session inspects the same few classes again and again.
+ * kept: a notebook inspects the same few classes again and again.
  */
 final class ApiDocs {
     static final String ROOT = "orbit-sources/";

@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The process that runs orbit-jshell's snippets (JShell's remote agent, named by {@code --execution}): as JShell's
+ * The JVM that runs orbit-jshell's snippets (JShell's remote side, named by {@code --execution}): as JShell's
  * own, except that a value JShell shows ({@code $1 ==> ...}) is a table's or a record's text view, as a notebook
  * shows it, instead of its toString.
  */
-public final class JShellAgent extends RemoteExecutionControl {
+public final class JShellRunner extends RemoteExecutionControl {
     public static void main(String[] args) throws Exception {
         Socket socket = new Socket((String) null, Integer.parseInt(args[0]));
         InputStream in = socket.getInputStream();
@@ -27,7 +27,7 @@ public final class JShellAgent extends RemoteExecutionControl {
         outputs.put("err", st -> System.setErr(new PrintStream(st, true)));
         Map<String, Consumer<InputStream>> inputs = new HashMap<>();
         inputs.put("in", System::setIn);
-        Util.forwardExecutionControlAndIO(new JShellAgent(), in, out, outputs, inputs);
+        Util.forwardExecutionControlAndIO(new JShellRunner(), in, out, outputs, inputs);
     }
 
     @Override
