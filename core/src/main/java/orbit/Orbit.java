@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The front door for JShell and notebook users: find, create and open bundles under the bundle root
- * ($ORBIT_BUNDLES, else ./bundles).
+ * (--root, else $ORBIT_BUNDLES, else the nearest bundles/ here or above, else ./bundles: see {@link BundleRoot}).
  */
 public final class Orbit {
     private Orbit() {}

@@ -58,7 +58,7 @@ public final class Artifacts {
         return new Artifacts(d.getFileName() == null ? d.toString() : d.getFileName().toString(), d);
     }
 
-    /** A bundle name under the bundle root ($ORBIT_BUNDLES, else ./bundles), or a bundle directory. */
+    /** A bundle name under the bundle root ({@link BundleRoot#resolve}), or a bundle directory. */
     public static Artifacts of(String nameOrPath) {
         BundleRoot root = BundleRoot.resolve(null);
         Path p = root.locate(nameOrPath);

@@ -16,7 +16,19 @@ import java.util.Locale;
  * {@code present} is false when the file is missing (the run never got to its precheck).
  */
 public record PrecheckFacts(boolean present, Boolean ok, String pythonVersion, List<Dep> deps, Boolean forkOk,
-                            List<String> forkMismatches, String checkedAt, String problem, List<String> upstreamProblems) {
+                            List<String> forkMismatches, String checkedAt, String problem, List<String> upstreamProblems) implements orbit.display.MimeBundle {
+
+    /** A small key/value table (text and HTML), not the record's raw fields on one line. */
+    @Override
+    public java.util.Map<String, String> mimeBundle() {
+        return orbit.display.RecordView.of(this);
+    }
+
+    @Override
+    public String toString() {
+        return orbit.display.RecordView.text(this);
+    }
+
     public record Dep(String name, boolean ok, String version, String path, String error) {}
 
     public PrecheckFacts {

@@ -16,7 +16,19 @@ import java.time.Instant;
  */
 public record RunRecord(String runId, String target, String state, String host, Integer pid, Instant startedAt,
                        Instant endedAt, Integer exitCode, String signal, Instant lastHeartbeat, String reason,
-                       Instant heartbeatFile) {
+                       Instant heartbeatFile) implements orbit.display.MimeBundle {
+
+    /** A small key/value table (text and HTML), not the record's raw fields on one line. */
+    @Override
+    public java.util.Map<String, String> mimeBundle() {
+        return orbit.display.RecordView.of(this);
+    }
+
+    @Override
+    public String toString() {
+        return orbit.display.RecordView.text(this);
+    }
+
     public static final String UNKNOWN = "unknown";
 
     /** A terminal state (succeeded, failed, precheck_failed, cancelled, timeout, lost), by the execution plane's own list. */

@@ -26,7 +26,7 @@ public final class Bundle {
     public static Bundle create(Path dir, JobSpec spec) {
         JobSpecValidator.check(spec);
         if (Files.exists(dir.resolve(JOB_FILE))) {
-            throw new OrbitException("bundle " + dir.getFileName() + " already exists at " + dir + ": pick another name or remove it first");
+            throw new OrbitException("bundle " + dir.getFileName() + " already exists at " + dir + ": pick another name, or pass --replace to move it aside (nothing is deleted)");
         }
         Bundle bundle = new Bundle(dir, spec);
         bundle.ensureStructure();

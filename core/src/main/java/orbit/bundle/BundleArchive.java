@@ -140,6 +140,14 @@ public final class BundleArchive {
         }
     }
 
+    /** The bundle name an archive imports as by default: its top directory. */
+    public static String topName(Path tarGz) {
+        if (!Files.isRegularFile(tarGz)) {
+            throw new OrbitException("no archive at " + tarGz + ": pass the .tar.gz written by `orbit bundle export`");
+        }
+        return scan(tarGz).top();
+    }
+
     /** Unpacks {@code tarGz} as a new bundle under {@code root}, named after the archive's top directory. */
     public static ImportReport importArchive(Path tarGz, BundleRoot root) {
         return importArchive(tarGz, root, null);
@@ -163,7 +171,7 @@ public final class BundleArchive {
         Path target = root.dir().resolve(name);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new OrbitException("bundle " + name + " already exists under " + root.dir()
-                    + ": import with --name NEW or remove the existing bundle first");
+                    + ": import with --name NEW, or pass --replace to move the existing one aside (nothing is deleted)");
         }
         try {
             Files.createDirectories(root.dir());

@@ -9,15 +9,30 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Where bundles live: --root, else $ORBIT_BUNDLES, else ./bundles. */
+/**
+ * Where bundles live: {@code --root}, else {@code $ORBIT_BUNDLES}, else the nearest {@code bundles/} directory in the
+ * working folder or one of its parents (so a notebook in a subfolder of a project sees the project's bundles), else
+ * {@code ./bundles}. The one resolver: the CLI, the kernel and the Java API all ask here.
+ */
 public record BundleRoot(Path dir) {
     public static final String ENV = "ORBIT_BUNDLES";
+    public static final String DIR_NAME = "bundles";
 
+    /** The root for this process: its environment and its working folder. */
     public static BundleRoot resolve(Path explicit) {
-        if (explicit != null) return new BundleRoot(explicit.toAbsolutePath().normalize());
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) return new BundleRoot(Path.of(env).toAbsolutePath().normalize());
-        return new BundleRoot(Path.of("bundles").toAbsolutePath().normalize());
+        return resolve(explicit, System.getenv(ENV), Path.of("").toAbsolutePath());
+    }
+
+    /** The rule itself, with the environment value and the working folder passed in. */
+    public static BundleRoot resolve(Path explicit, String envValue, Path workingDir) {
+        Path cwd = workingDir.toAbsolutePath().normalize();
+        if (explicit != null) return new BundleRoot(cwd.resolve(explicit).normalize());
+        if (envValue != null && !envValue.isBlank()) return new BundleRoot(cwd.resolve(envValue).normalize());
+        for (Path d = cwd; d != null; d = d.getParent()) {
+            Path candidate = d.resolve(DIR_NAME);
+            if (Files.isDirectory(candidate)) return new BundleRoot(candidate);
+        }
+        return new BundleRoot(cwd.resolve(DIR_NAME));
     }
 
     /** A bundle name, or a path to a bundle directory (anything with a separator or an existing job.json). */
@@ -33,6 +48,40 @@ public record BundleRoot(Path dir) {
     public Bundle create(JobSpec spec) {
         JobSpecValidator.check(spec);
         return Bundle.create(dir.resolve(spec.name()), spec);
+    }
+
+    /** Where {@link #moveAside} keeps replaced bundles: not a bundle name (names never start with a dot). */
+    public static final String REPLACED_DIR = ".replaced";
+
+    private static final java.util.Set<String> ACTIVE = java.util.Set.of("staged", "queued", "probing", "prechecking", "running");
+
+    /**
+     * Moves the bundle {@code name} out of the way, whole, to {@code .replaced/NAME-UTCSTAMP} under this root, so a
+     * demo can be made again without deleting the evidence of the last one. Refuses while its last run is active.
+     * Returns where it went; empty when there was no such bundle.
+     */
+    public java.util.Optional<Path> moveAside(String name) {
+        Path current = dir.resolve(name).normalize();
+        if (!current.getParent().equals(dir) || !Files.exists(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return java.util.Optional.empty();
+        }
+        String state = BundleSummary.lastRunState(current);
+        if (state != null && ACTIVE.contains(state)) {
+            throw new OrbitException("bundle " + name + " has a run in progress (" + state + "): wait for it or cancel it"
+                    + " (`orbit launch cancel " + name + "`) before replacing the bundle");
+        }
+        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .format(java.time.Instant.now().atOffset(java.time.ZoneOffset.UTC));
+        try {
+            Path aside = Files.createDirectories(dir.resolve(REPLACED_DIR));
+            Path target = aside.resolve(name + "-" + stamp);
+            for (int i = 2; Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) {
+                target = aside.resolve(name + "-" + stamp + "-" + i);
+            }
+            return java.util.Optional.of(Files.move(current, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move bundle " + name + " aside under " + dir.resolve(REPLACED_DIR), e);
+        }
     }
 
     /**

@@ -25,6 +25,11 @@ final class LocalRunHandle implements RunHandle {
     }
 
     @Override
+    public String toString() {
+        return mimeBundle().get("text/plain");
+    }
+
+    @Override
     public Bundle bundle() {
         return bundle;
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /** One run of a bundle. Every answer comes from the bundle's files (state on disk is the API). */
-public interface RunHandle extends AutoCloseable {
+public interface RunHandle extends AutoCloseable, orbit.display.MimeBundle {
     Bundle bundle();
 
     String runId();
@@ -31,6 +31,26 @@ public interface RunHandle extends AutoCloseable {
 
     /** Brings runtime/ and artifacts/ to the control side now and says what came; nothing for a local run. */
     Pulled sync();
+
+    /** Where the run executes, for people: "this machine", "ssh://user@host". */
+    default String where() {
+        return "this machine";
+    }
+
+    /**
+     * The handle as a small key/value table: what it points at, read from nothing but the handle itself (asking the
+     * run's state may mean a round trip to a host: that is {@link #status()}).
+     */
+    @Override
+    default java.util.Map<String, String> mimeBundle() {
+        java.util.Map<String, Object> f = new java.util.LinkedHashMap<>();
+        f.put("bundle", bundle().name());
+        f.put("run", runId());
+        f.put("where", where());
+        f.put("path", bundle().path());
+        f.put("state", "status() reads it; waitFor(timeout), cancel(grace), logs(surface, n) act on it");
+        return orbit.display.RecordView.of(getClass().getSimpleName(), f);
+    }
 
     /** Releases a connection the handle holds; nothing for a local run. */
     @Override

@@ -92,6 +92,20 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     }
 
     @Override
+    public String where() {
+        try {
+            return lease().target();
+        } catch (RuntimeException e) {
+            return "a host not recorded in runtime/ssh.json";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return mimeBundle().get("text/plain");
+    }
+
+    @Override
     public Bundle bundle() {
         return bundle;
     }

@@ -23,7 +23,8 @@ class ShippedNotebooksTest {
         KernelHarness h = new KernelHarness(tmp);
         Path work = tmp.resolve("work");
         Files.createDirectories(work);
-        Path nb = Files.copy(KernelHarness.projectRoot().resolve("notebooks").resolve(name), work.resolve(name));
+        Path nb = Files.copy(KernelHarness.projectRoot().resolve("notebooks").resolve(name), work.resolve(name),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         KernelHarness.Run run = h.execute(nb, Map.of(), Duration.ofMinutes(4));
         assertEquals(0, run.exitCode(), run.output());
         // keep the executed copy where a person can open it
@@ -47,10 +48,31 @@ class ShippedNotebooksTest {
         return KernelHarness.outputs(nb).stream().filter(o -> o.path("data").has(mime)).count();
     }
 
+    /** The earlier bundles a second run moved aside under bundles/.replaced/ (nothing of the first run deleted). */
+    private List<Path> replaced() throws Exception {
+        Path dir = tmp.resolve("bundles").resolve(".replaced");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
     @Test
-    void quickstartRunsTopToBottomWithTablesPlotsProgressAndPostmortem() throws Exception {
+    void quickstartRunsTopToBottomWithTablesPlotsProgressAndPostmortemTwiceInARow() throws Exception {
+        for (int round = 1; round <= 2; round++) {
+            quickstartRunsTopToBottomWithTablesPlotsProgressAndPostmortem(round);
+        }
+    }
+
+    private void quickstartRunsTopToBottomWithTablesPlotsProgressAndPostmortem(int round) throws Exception {
         JsonNode nb = execute("quickstart.ipynb");
         assertNoErrors(nb);
+        String created = KernelHarness.allText(KernelHarness.outputsOf(nb, 2));
+        if (round == 2) {
+            assertTrue(created.contains("moved the existing bundle quickstart to "), "the second run says where the first went: " + created);
+            assertEquals(1, replaced().size(), replaced().toString());
+            assertTrue(Files.isRegularFile(replaced().get(0).resolve("artifacts/nvml-audit.jsonl")), "the first run's evidence is kept");
+        }
         List<JsonNode> html = KernelHarness.outputs(nb).stream().filter(o -> o.path("data").has("text/html")).toList();
         assertTrue(html.stream().filter(o -> KernelHarness.text(o, "text/html").contains("<table")).count() >= 4,
                 "audit, metrics, peak query and post-mortem as HTML tables");
@@ -66,9 +88,20 @@ class ShippedNotebooksTest {
     }
 
     @Test
-    void postmortemReadsAFailedRunFromAnImportedArchive() throws Exception {
+    void postmortemReadsAFailedRunFromAnImportedArchiveTwiceInARow() throws Exception {
+        for (int round = 1; round <= 2; round++) {
+            postmortemReadsAFailedRunFromAnImportedArchive(round);
+        }
+    }
+
+    private void postmortemReadsAFailedRunFromAnImportedArchive(int round) throws Exception {
         JsonNode nb = execute("postmortem.ipynb");
         assertNoErrors(nb);
+        if (round == 2) {
+            List<String> names = replaced().stream().map(p -> p.getFileName().toString()).toList();
+            assertEquals(2, names.size(), names.toString());
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("crashed-2")) && names.stream().anyMatch(n -> n.startsWith("crashed-received-")), names.toString());
+        }
         String imported = KernelHarness.allText(KernelHarness.outputsOf(nb, 6));
         assertTrue(imported.contains("imported crashed-received") && imported.contains("verified against artifacts/manifest.json"), imported);
         String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 13));

@@ -18,17 +18,28 @@ public final class Notebook {
 
     public static void display(Object value) {
         KernelConsole c = current;
-        if (c == null) System.out.println(value);
+        if (c == null) System.out.println(text(value));
         else c.display(value);
     }
 
     public static Console.Display displayUpdatable(Object value) {
         KernelConsole c = current;
         if (c == null) {
-            System.out.println(value);
-            return v -> System.out.println(v);
+            System.out.println(text(value));
+            return v -> System.out.println(text(v));
         }
         return c.displayUpdatable(value);
+    }
+
+    /** Plain JShell: the text a notebook's value has (a table's head and tail, a record as key/value lines). */
+    static String text(Object value) {
+        if (value instanceof String s) return s;
+        return Texts.RENDERERS.render(value).get("text/plain");
+    }
+
+    /** Made on first use only: plain JShell may never display anything. */
+    private static final class Texts {
+        static final orbit.kernel.display.Renderers RENDERERS = orbit.kernel.display.Renderers.standard();
     }
 
     public static void clearOutput() {

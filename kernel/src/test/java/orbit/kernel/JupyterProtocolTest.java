@@ -87,12 +87,17 @@ class JupyterProtocolTest {
     void orbitJshellTakesTheUsersClassPathBesideOrbits(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         jar(dir.resolve("demo.jar"), "demo.Foo", "package demo; public class Foo { public int answer() { return 42; } }");
         Path input = Files.writeString(dir.resolve("in.jsh"),
-                "System.out.println(\"answer=\" + new demo.Foo().answer() + \" tables=\" + Table.create(\"t\").name())\n/exit\n");
+                "System.out.println(\"answer=\" + new demo.Foo().answer() + \" tables=\" + Table.create(\"t\").name())\n"
+                        + "\"w\".repeat(2500)\nTable.create(\"t\", DoubleColumn.create(\"v\", 0.1 + 0.2))\n/exit\n");
         ProcessBuilder pb = new ProcessBuilder(prefix.resolve("bin/orbit-jshell").toString(), "--class-path", dir.resolve("demo.jar").toString())
                 .redirectInput(input.toFile());
+        pb.environment().put("XDG_STATE_HOME", dir.resolve("state").toString());
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Djava.util.prefs.userRoot=" + dir.resolve("prefs"));
         Result r = run(pb, dir, 120);
         assertEquals(0, r.code, r.output);
         assertTrue(r.output.contains("answer=42 tables=t"), r.output);
+        assertTrue(r.output.contains("w".repeat(2500)), "a long value is not cut by JShell's feedback: " + r.output.length());
+        assertTrue(r.output.contains("==> t — 1 row × 1 column"), "a table reads as in a notebook: " + r.output.substring(r.output.length() - 300));
     }
 
     /** A jar holding one class compiled from {@code source}. */

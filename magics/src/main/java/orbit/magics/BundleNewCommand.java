@@ -81,6 +81,9 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
     @Option(names = "--upstream", paramLabel = "NAME=SOURCE@COMMIT", description = "An upstream component pinned to an exact 40-character commit.")
     List<String> upstream = new ArrayList<>();
 
+    @Option(names = "--replace", description = "If a bundle NAME exists, move it whole to .replaced/ under the bundle root first (nothing is deleted; refused while it runs).")
+    boolean replace;
+
     @Override
     public void run() {
         List<String> command = argv;
@@ -110,6 +113,10 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
         JobSpec spec = b.build();
         JobSpecValidator.check(spec);
         EntrypointFiles.checkPlacement(spec);
+        if (replace) {
+            bundleRoot().moveAside(spec.name()).ifPresent(p -> console().out().println(
+                    "moved the existing bundle " + spec.name() + " to " + p + " (kept whole; remove it when no longer needed)"));
+        }
         Bundle bundle = bundleRoot().create(spec);
         console().out().println("created bundle " + bundle.name() + " at " + bundle.path());
     }

@@ -19,6 +19,29 @@ public final class ExampleCommand extends Subcommand implements Runnable {
     @Command(name = "tiny-trainer", mixinStandardHelpOptions = true,
             description = "Write tiny_trainer.py, a dependency-free Python trainer with ms-swift style metrics.")
     static final class TinyTrainerExample extends Subcommand implements Callable<Integer> {
+        /** The trainer's own flags, read once from tiny_trainer.py: they go after the command in `bundle new`. */
+        private static final String[] FOOTER = footer();
+
+        @picocli.CommandLine.Spec
+        void footerFromTheTrainer(picocli.CommandLine.Model.CommandSpec s) {
+            s.usageMessage().footer(FOOTER);
+        }
+
+        static String[] footer() {
+            java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of("",
+                    "Flags of tiny_trainer.py, given to the job after its command:",
+                    "  orbit bundle new NAME -- python3 inputs/tiny_trainer.py FLAGS"));
+            for (TinyTrainer.Flag f : TinyTrainer.flags()) {
+                String left = f.name() + (f.metavar() == null ? "" : " " + f.metavar());
+                String dflt = f.defaultValue() == null || f.defaultValue().equals("None") ? "" : " (default " + f.defaultValue() + ")";
+                lines.add(String.format("  %-20s %s%s", left, f.help() == null ? "" : f.help(), dflt));
+            }
+            lines.add("A run that leaks memory, then crashes:");
+            lines.add("  orbit bundle new leak -- python3 inputs/tiny_trainer.py --crash-at-step 40 \\");
+            lines.add("      --grow-memory-mib 8");
+            return lines.toArray(new String[0]);
+        }
+
         @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "Directory to write into (default: ${DEFAULT-VALUE}).")
         Path out;
 

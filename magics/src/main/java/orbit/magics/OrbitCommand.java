@@ -20,7 +20,7 @@ public final class OrbitCommand implements Runnable {
     final Console console;
 
     @Option(names = "--root", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Bundle root (default: $ORBIT_BUNDLES, else ./bundles).")
+            description = "Bundle root (default: $ORBIT_BUNDLES, else the nearest bundles/ folder here or above, else ./bundles).")
     Path root;
 
     @Option(names = "--debug", scope = picocli.CommandLine.ScopeType.INHERIT,

@@ -59,6 +59,33 @@ class BundleExportImportCommandTest {
     }
 
     @Test
+    void replaceMovesTheExistingBundleAsideAndSaysWhere() throws IOException {
+        Path root = tmp.resolve("root");
+        makeBundle(root, "run1");
+        Path archive = tmp.resolve("run1.tar.gz");
+        assertEquals(0, orbit("--root", root.toString(), "bundle", "export", "run1", "--out", archive.toString()), err.toString());
+        Files.writeString(root.resolve("run1/runtime/runtime.log"), "local notes\n");
+        assertEquals(0, orbit("--root", root.toString(), "bundle", "import", archive.toString(), "--replace"), err.toString());
+        assertTrue(out.toString().contains("moved the existing bundle run1 to " + root.resolve(".replaced")), out.toString());
+        assertEquals("staged\n", Files.readString(root.resolve("run1/runtime/runtime.log")));
+        try (var moved = Files.list(root.resolve(".replaced"))) {
+            Path old = moved.findFirst().orElseThrow();
+            assertEquals("local notes\n", Files.readString(old.resolve("runtime/runtime.log")), "nothing collected is lost");
+        }
+    }
+
+    @Test
+    void bundleNewReplaceRunsTwice() {
+        String root = tmp.resolve("b").toString();
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, orbit("--root", root, "bundle", "new", "demo", "--replace", "--", "python3", "inputs/t.py"), err.toString());
+        }
+        assertTrue(out.toString().contains("moved the existing bundle demo to"), out.toString());
+        assertEquals(1, orbit("--root", root, "bundle", "new", "demo", "--", "python3", "inputs/t.py"));
+        assertTrue(err.toString().contains("already exists"), err.toString());
+    }
+
+    @Test
     void missingArchiveIsOneLineAndExitOne() {
         assertEquals(1, orbit("--root", tmp.toString(), "bundle", "import", tmp.resolve("nope.tar.gz").toString()));
         assertTrue(err.toString().startsWith("orbit: error: no archive at"), err.toString());

@@ -2,7 +2,10 @@ package orbit.kernel.display;
 
 import orbit.bundle.Bundle;
 import orbit.display.MimeBundle;
+import orbit.display.RecordView;
 import orbit.display.TableHtml;
+import orbit.display.TableView;
+import orbit.launch.LastRun;
 import tech.tablesaw.api.Table;
 
 import javax.imageio.ImageIO;
@@ -10,8 +13,6 @@ import java.awt.image.RenderedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -31,7 +32,9 @@ public final class Renderers {
     public static Renderers standard() {
         Renderers r = new Renderers();
         r.register(MimeBundle.class, MimeBundle::mimeBundle);
-        r.register(Table.class, t -> Map.of("text/html", TableHtml.render(t), "text/plain", TableHtml.plain(t, TableHtml.DEFAULT_ROWS)));
+        r.register(Table.class, t -> Map.of("text/html", TableView.html(t), "text/plain", TableView.text(t)));
+        // any record without a view of its own: a small key/value table (a record class is found before its interfaces)
+        r.register(Record.class, v -> v instanceof MimeBundle m ? m.mimeBundle() : RecordView.of(v));
         r.register(RenderedImage.class, img -> Map.of("image/png", png(img), "text/plain", "image " + img.getWidth() + "x" + img.getHeight()));
         r.register(Bundle.class, Renderers::bundle);
         return r;
@@ -103,22 +106,20 @@ public final class Renderers {
         return Base64.getEncoder().encodeToString(bytes.toByteArray());
     }
 
-    /** A bundle's summary: name, where it is, its entrypoint and the last run state on disk. */
+    /** A bundle's summary: name, where it is, its entrypoint and the last run state on disk (through {@link LastRun}). */
     static Map<String, String> bundle(Bundle b) {
-        String state = "not launched";
-        Path lastRun = b.runtimeDir().resolve("last_run.json");
-        if (Files.isRegularFile(lastRun)) {
-            try {
-                var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lastRun.toFile());
-                state = node.path("state").asText("unknown") + " (run " + node.path("run_id").asText("?") + ")";
-            } catch (IOException e) {
-                state = "unreadable last_run.json: " + e.getMessage();
-            }
+        String state;
+        try {
+            state = LastRun.read(b.runtimeDir())
+                    .map(r -> (r.state() == null ? "unknown" : r.state().wire()) + " (run " + (r.runId() == null ? "?" : r.runId()) + ")")
+                    .orElse("not launched");
+        } catch (RuntimeException e) {
+            state = e.getMessage();
         }
-        String esc = TableHtml.escape(b.name());
-        String html = "<div class=\"orbit-bundle\"><b>bundle " + esc + "</b><table>"
-                + "<tr><th>path</th><td>" + TableHtml.escape(b.path().toString()) + "</td></tr>"
-                + "<tr><th>last run</th><td>" + TableHtml.escape(state) + "</td></tr></table></div>";
-        return Map.of("text/html", html, "text/plain", "bundle " + b.name() + " at " + b.path() + " — last run: " + state);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("path", b.path());
+        f.put("entrypoint", String.join(" ", b.job().entrypoint().argv()));
+        f.put("last run", state);
+        return RecordView.of("bundle " + b.name(), f);
     }
 }

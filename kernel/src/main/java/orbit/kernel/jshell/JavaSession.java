@@ -457,6 +457,8 @@ public final class JavaSession implements AutoCloseable {
         return offset + leadingSpace(prefix.substring(offset));
     }
 
+    private final ApiDocs apiDocs = new ApiDocs(DEFAULT_IMPORTS);
+
     public record Completions(List<String> matches, int start, int end) {}
 
     public Completions complete(String code, int cursor) {
@@ -494,7 +496,8 @@ public final class JavaSession implements AutoCloseable {
         for (SourceCodeAnalysis.Documentation d : docs) {
             if (sb.length() > 0) sb.append("\n\n");
             sb.append(d.signature());
-            if (d.javadoc() != null && !d.javadoc().isBlank()) sb.append("\n").append(d.javadoc().strip());
+            String doc = d.javadoc() != null && !d.javadoc().isBlank() ? d.javadoc().strip() : apiDocs.javadoc(d.signature()).orElse(null);
+            if (doc != null) sb.append("\n").append(doc);
         }
         return Optional.of(sb.toString());
     }

@@ -82,6 +82,8 @@ class JavaSessionTest {
         JavaSession.Completions arg = session.complete("Artifacts.of(", 13);
         assertTrue(arg.matches().contains("bundleName"), arg.matches().toString());
         assertFalse(arg.matches().contains("AbstractList"), "an empty argument offers what fits it, not every type: " + arg.matches());
+        String doc = session.inspect("Artifacts.of", 11).orElseThrow();
+        assertTrue(doc.contains("Artifacts Artifacts.of(String nameOrPath)\nA bundle name under the bundle root"), "ORBIT's javadoc: " + doc);
         assertTrue(session.complete("Artifacts.of(bundleN", 20).matches().contains("bundleName"));
         assertEquals(JavaSession.Completeness.INCOMPLETE, session.isComplete("for (int i = 0; i < 3; i++) {"));
         assertEquals(JavaSession.Completeness.COMPLETE, session.isComplete("int q = 1;\nq + 1"));
