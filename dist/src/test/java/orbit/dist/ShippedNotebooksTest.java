@@ -102,13 +102,13 @@ class ShippedNotebooksTest {
             assertEquals(2, names.size(), names.toString());
             assertTrue(names.stream().anyMatch(n -> n.startsWith("crashed-2")) && names.stream().anyMatch(n -> n.startsWith("crashed-received-")), names.toString());
         }
-        String imported = KernelHarness.allText(KernelHarness.outputsOf(nb, 6));
+        String imported = KernelHarness.allText(KernelHarness.outputsOf(nb, 7));
         assertTrue(imported.contains("imported crashed-received") && imported.contains("verified against artifacts/manifest.json"), imported);
-        String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 13));
+        String pm = KernelHarness.allText(KernelHarness.outputsOf(nb, 14));
         assertTrue(pm.contains("Post-mortem of crashed") && pm.contains("failed"), pm);
         assertTrue(pm.contains("1. python_exception: RuntimeError: simulated crash at step 40 (--crash-at-step)"), pm);
         assertFalse(pm.contains("2. thermal") || pm.toLowerCase(java.util.Locale.ROOT).contains("power throttling"), pm);
-        String json = KernelHarness.allText(KernelHarness.outputsOf(nb, 17));
+        String json = KernelHarness.allText(KernelHarness.outputsOf(nb, 18));
         assertTrue(json.contains("\"schema_version\" : \"orbit.postmortem.v1\"") && json.contains("\"kind\" : \"python_exception\""), json);
         assertTrue(KernelHarness.outputs(nb).stream().filter(o -> KernelHarness.text(o, "text/html").contains("<table")).count() >= 4);
         assertEquals(2, count(nb, "image/png"));
