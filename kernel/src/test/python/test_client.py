@@ -50,6 +50,15 @@ class OrbitKernelClient(kernel_session.KernelTestCase):
         self.assertEqual(content["status"], "ok")
         self.assertEqual([o["content"]["data"]["text/plain"] for o in outs if o["msg_type"] == "execute_result"], ["42"])
 
+    def test_interrupt_sent_while_the_cell_compiles_still_stops_it(self):
+        msg_id = self.kc.execute("class Spin { static void forever() { while (true) {} } }\nSpin.forever();")
+        self.km.interrupt_kernel()
+        reply = self.reply_for(msg_id, timeout=10)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.outputs(msg_id)
+        content, _ = self.run_cell("1 + 1")
+        self.assertEqual(content["status"], "ok")
+
     def test_stop_on_error_aborts_cells_queued_behind_the_error(self):
         bad = self.kc.execute('throw new RuntimeException("first")')
         queued = self.kc.execute("1 + 1")
@@ -178,6 +187,26 @@ class OrbitKernelShutdown(unittest.TestCase):
             kc.stop_channels()
             if km.is_alive():
                 km.shutdown_kernel(now=True)
+
+
+
+class FreshKernelInterrupt(kernel_session.KernelTestCase):
+    """A first cell interrupted at once, while JShell may still be starting: the stop must not be dropped."""
+
+    def test_interrupting_the_first_cell_of_a_fresh_kernel_stops_it(self):
+        msg_id = self.kc.execute("while (true) {}")
+        # the kernel has taken the cell (busy for it): from here on the stop button must stop it
+        deadline = time.time() + TIMEOUT
+        while True:
+            m = self.kc.get_iopub_msg(timeout=deadline - time.time())
+            if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status"
+                    and m["content"]["execution_state"] == "busy"):
+                break
+        self.km.interrupt_kernel()
+        reply = self.reply_for(msg_id, timeout=15)
+        self.assertEqual(reply["content"]["status"], "error")
+        again = self.kc.execute("2 + 2")
+        self.assertEqual(self.reply_for(again)["content"]["status"], "ok")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,10 @@ public final class KernelServer {
     private volatile boolean allowStdin;
     private volatile long abortBefore = Long.MIN_VALUE;
     private volatile boolean magicRunning;
+    // an interrupt that lands while a cell is still waiting for JShell or being compiled must not be lost
+    private volatile boolean executing;
+    private volatile boolean interruptPending;
+    private volatile long lastInterrupt = System.nanoTime();
     private volatile Thread shellThread;
     private int executionCount;
 
@@ -263,11 +267,16 @@ public final class KernelServer {
         if (!silent) publish(MessageType.PUBLISH_EXECUTE_INPUT, Map.of("code", code, "execution_count", count));
         Map<String, Object> error = null;
         String resultText = null;
+        // an interrupt that came after this cell arrived (still queued behind the last one) stops it too
+        interruptPending = lastInterrupt - arrived > 0;
+        executing = true;
         try {
-            if (isMagic(code)) {
+            if (interruptPending) {
+                error = errorContent(new CellOutcome.Interrupted());
+            } else if (isMagic(code)) {
                 error = runMagics(code);
             } else {
-                CellOutcome outcome = session.join().eval(code);
+                CellOutcome outcome = evalCell(code);
                 flushStreams();
                 reportNotices(session.join());
                 if (outcome instanceof CellOutcome.Ok ok) {
@@ -285,6 +294,7 @@ public final class KernelServer {
                     "traceback", List.of("orbit kernel: " + e));
             kernelLog.println("orbit kernel: cell failed inside the kernel: " + e);
         } finally {
+            executing = false;
             flushStreams();
             allowStdin = false;
         }
@@ -326,6 +336,17 @@ public final class KernelServer {
         PrintStream err = System.err;
         for (String n : notices) err.println(n);
         flushStreams();
+    }
+
+    /**
+     * Runs a Java cell. JShell can only stop code it is running, so an interrupt that arrived while the session was
+     * still starting or the cell was compiling is remembered and honoured here and at the cell's first run.
+     */
+    private CellOutcome evalCell(String code) {
+        JavaSession js = session.join();
+        js.beginCell();
+        if (interruptPending) return new CellOutcome.Interrupted();
+        return js.eval(code);
     }
 
     static boolean isMagic(String code) {
@@ -482,8 +503,10 @@ public final class KernelServer {
     // ---------------------------------------------------------------- control
 
     private void interrupt() {
+        lastInterrupt = System.nanoTime();
+        if (executing) interruptPending = true;
         JavaSession s = session.getNow(null);
-        if (s != null && s.isRunning()) s.stop();
+        if (s != null && executing) s.stop();
         Thread t = shellThread;
         if (magicRunning && t != null) t.interrupt();
     }

@@ -20,6 +20,7 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
     private static final Object NO_VALUE = new Object();
 
     private volatile Thread running;
+    private volatile boolean pendingStop;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private volatile Object lastValue = NO_VALUE;
     private volatile Throwable lastThrown;
@@ -144,6 +145,8 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
         }
         Job job = new Job(doitMethod);
         running = w;
+        // pairs with requestStop(): it sets pendingStop then reads running, so one of the two sees the other
+        if (pendingStop) stop();
         try {
             w.jobs.add(job);
             // a worker killed outside its job (a stop racing the job's end) never counts down: notice it died
@@ -173,6 +176,21 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
     private void retire(Worker w) {
         w.retired = true;
         if (worker == w) worker = null;
+    }
+
+    /** Asks the current cell to stop: now if it is running, else when it starts running (see {@link #clearStop}). */
+    public void requestStop() {
+        pendingStop = true;
+        stop();
+    }
+
+    public boolean stopPending() {
+        return pendingStop;
+    }
+
+    /** A new cell starts: a stop requested for the last one is dropped. */
+    public void clearStop() {
+        pendingStop = false;
     }
 
     @Override

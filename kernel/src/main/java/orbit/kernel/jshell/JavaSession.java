@@ -317,6 +317,7 @@ public final class JavaSession implements AutoCloseable {
             // diagnostics count from the start of the source JShell was given, leading blank lines included
             int start = offset + (!source.isEmpty() && Character.isWhitespace(source.charAt(0)) ? 0 : leadingSpace(rest));
             control.takeStopped();
+            if (control.stopPending()) return new CellOutcome.Interrupted();
             List<SnippetEvent> events = shell.eval(source);
             if (control.takeStopped()) return new CellOutcome.Interrupted();
             for (SnippetEvent e : events) {
@@ -594,9 +595,17 @@ public final class JavaSession implements AutoCloseable {
         return (int) shell.snippets().count();
     }
 
-    /** Stops the running cell (called from the control thread). */
+    /** Starts a cell: a stop asked for during an earlier cell no longer applies. */
+    public void beginCell() {
+        control.clearStop();
+    }
+
+    /**
+     * Stops the running cell (called from the control thread). A stop that comes while the cell is still compiling
+     * is kept and stops the cell as soon as it starts running, or before its next snippet.
+     */
     public void stop() {
-        if (control.isRunning()) shell.stop();
+        control.requestStop();
     }
 
     public boolean isRunning() {
