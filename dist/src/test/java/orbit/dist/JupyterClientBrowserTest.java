@@ -48,8 +48,7 @@ abstract class JupyterClientBrowserTest {
         }
         Files.writeString(work.resolve("editor.ipynb"), KernelHarness.JSON.writeValueAsString(KernelHarness.notebook(List.of(
                 "String greeting = \"hello\"; // a comment\nfor (int i = 0; i < 3; i++) greeting += i;",
-                // one statement, so that its first line shows it runs: an interrupt that comes while JShell still
-                // compiles a cell is dropped by the kernel, and a person presses stop on a cell seen running
+                // one statement whose first line shows it runs: a person presses stop on a cell seen running
                 "{ System.out.println(\"looping\"); while (true) {} }",
                 ""))));
         // every cell in the page (no windowing), and no news or update checks from a test
@@ -147,7 +146,7 @@ abstract class JupyterClientBrowserTest {
         assertTrue(r.path("presses").asInt() <= 3, "the stop button ended the loop: " + r);
         assertEquals("idle", r.path("kernelAfterStop").asText(), "the kernel lives on after the stop");
         assertTrue(Files.size(BrowserDriver.screenshots().resolve(ui() + "-completion.png")) > 5_000);
-        // the kernel drops an interrupt that comes before JShell runs the cell; a second press then stops it
+        // one press should do (test_client.py checks the kernel side exactly); more are reported, not hidden
         System.out.printf("%s: the stop button ended `while (true) {}` after %d press(es), %d ms from the first%n",
                 ui(), r.path("presses").asInt(), r.path("interruptMs").asLong());
     }
