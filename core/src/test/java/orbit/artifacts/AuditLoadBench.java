@@ -48,10 +48,12 @@ public final class AuditLoadBench {
             "import sys, time",
             "import pandas as pd",
             "t = time.perf_counter()",
+            "c = time.process_time()",
             "df = pd.read_json(sys.argv[1], lines=True)",
             "dt = time.perf_counter() - t",
+            "dc = time.process_time() - c",
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]",
-            "print('RESULT way=pandas cold_ms=%d warm_ms=-1 rows=%d heap_mb=-1 rss_mb=%d version=%s' % (dt * 1000, len(df), int(hwm) // 1024, pd.__version__))");
+            "print('RESULT way=pandas cold_ms=%d cpu_ms=%d warm_ms=-1 rows=%d heap_mb=-1 rss_mb=%d version=%s' % (dt * 1000, dc * 1000, len(df), int(hwm) // 1024, pd.__version__))");
 
     /** What install/setup's orbit launcher and install/orbit-kernel start the JVM with. */
     static final List<String> LAUNCHER_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
@@ -155,11 +157,12 @@ public final class AuditLoadBench {
     }
 
     private static String describe(Map<String, String> r) {
-        if (r.containsKey("once")) return String.format(Locale.ROOT, "one load in a fresh JVM, the whole process (JVM start and exit included) %s ms, load %s ms (process CPU %s ms), peak RSS %s MB",
-                r.get("process_ms"), r.get("cold_ms"), r.get("cpu_ms"), r.get("rss_mb"));
+        if (r.containsKey("once")) return String.format(Locale.ROOT, "one load in a fresh JVM, the whole process (JVM start and exit included) %s ms"
+                + " (its CPU from start to the end of the load %s ms), load %s ms (process CPU %s ms), peak RSS %s MB",
+                r.get("process_ms"), r.get("process_cpu_ms"), r.get("cold_ms"), r.get("cpu_ms"), r.get("rss_mb"));
         if (r.get("rows").equals("0")) return String.format(Locale.ROOT, "Table class init in a fresh JVM %s ms, process CPU %s ms", r.get("cold_ms"), r.get("cpu_ms"));
         return String.format(Locale.ROOT, "cold %s ms%s, warm %s ms, %s rows, peak heap %s MB, peak RSS %s MB%s",
-                r.get("cold_ms"), r.containsKey("cpu_ms") ? " (process CPU " + r.get("cpu_ms") + " ms)" : "", r.get("warm_ms").equals("-1") ? "-" : r.get("warm_ms"), r.get("rows"),
+                r.get("cold_ms"), r.containsKey("cpu_ms") ? " (CPU " + r.get("cpu_ms") + " ms)" : "", r.get("warm_ms").equals("-1") ? "-" : r.get("warm_ms"), r.get("rows"),
                 r.get("heap_mb").equals("-1") ? "-" : r.get("heap_mb"), r.get("rss_mb"),
                 r.containsKey("version") ? " (pandas " + r.get("version") + ")" : "");
     }
@@ -208,11 +211,11 @@ public final class AuditLoadBench {
         System.out.println();
         System.out.println("medians over the rounds:");
         for (String way : WAYS) {
-            for (String key : List.of("process_ms", "cold_ms", "cpu_ms", "warm_ms", "rss_mb")) {
+            for (String key : List.of("process_ms", "process_cpu_ms", "cold_ms", "cpu_ms", "warm_ms", "rss_mb")) {
                 List<Double> v = new ArrayList<>();
                 for (Map<String, Map<String, String>> r : rounds) v.add(fig(r, way, key));
                 double m = median(v);
-                if (!Double.isNaN(m) && !(key.equals("process_ms") && !way.equals("orbit-process"))) {
+                if (!Double.isNaN(m) && !(key.startsWith("process") && !way.equals("orbit-process"))) {
                     System.out.printf(Locale.ROOT, "  %-14s %-10s %10.0f%n", way, key, m);
                 }
             }
@@ -238,7 +241,7 @@ public final class AuditLoadBench {
         goal("warm <= 1.0x the bare Jackson pass", rounds, r -> fig(r, "orbit", "warm_ms") / fig(r, "bare", "warm_ms"), "x", false, 1.0);
         goal("  cold vs the bare pass (no goal)", rounds, r -> fig(r, "orbit", "cold_ms") / fig(r, "bare", "cold_ms"), "x", false, Double.NaN);
         goal("  first load's process CPU vs the bare pass's", rounds, r -> fig(r, "orbit", "cpu_ms") / fig(r, "bare", "cpu_ms"), "x", false, Double.NaN);
-        goal("  pandas vs the one-load process's CPU (no goal)", rounds, r -> fig(r, "pandas", "cold_ms") / fig(r, "orbit-process", "cpu_ms"), "x", true, Double.NaN);
+        goal("  pandas' CPU vs the whole process's CPU (no goal)", rounds, r -> fig(r, "pandas", "cpu_ms") / fig(r, "orbit-process", "process_cpu_ms"), "x", true, Double.NaN);
     }
 
     private static Map<String, String> runChild(String way, List<String> cmd) throws IOException, InterruptedException {
@@ -274,7 +277,10 @@ public final class AuditLoadBench {
         long cold = (System.nanoTime() - t0) / 1_000_000;
         long cpu = (os.getProcessCpuTime() - c0) / 1_000_000; // all threads: JIT, GC, Tablesaw's scan workers
         if (way.equals("orbit-process")) { // what `orbit artifacts audit` pays: one load, then the process ends
-            System.out.println("RESULT way=" + way + " once=1 cold_ms=" + cold + " cpu_ms=" + cpu + " warm_ms=-1 rows=" + rows + " heap_mb=-1 rss_mb=" + vmHwmMb());
+            // and the CPU of the whole process so far, JVM start included: against pandas' CPU, a ratio the machine's load moves little
+            long whole = os.getProcessCpuTime() / 1_000_000;
+            System.out.println("RESULT way=" + way + " once=1 cold_ms=" + cold + " cpu_ms=" + cpu + " process_cpu_ms=" + whole + " warm_ms=-1 rows=" + rows
+                    + " heap_mb=-1 rss_mb=" + vmHwmMb());
             return;
         }
         if (way.startsWith("tablesaw-init")) {
