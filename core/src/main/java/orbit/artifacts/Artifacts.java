@@ -81,12 +81,93 @@ public final class Artifacts {
 
     // ---- loaders on a bundle ----
 
-    /** The GPU audit: artifacts/nvml-audit.jsonl, or an nvidia-smi CSV log in artifacts/ when there is no audit. */
+    /**
+     * The GPU audit: artifacts/nvml-audit.jsonl, or an nvidia-smi CSV log in artifacts/ when there is no audit. A
+     * multi-node run also has one audit per node, artifacts/nodes/NODE/nvml-audit.jsonl: then every file is read
+     * into one table with a leading {@code node} column (empty for the bundle-level file), and the report names
+     * each file's remarks by its path.
+     */
     public Audit audit() {
+        Map<String, Path> nodes = nodeAuditFiles();
+        if (!nodes.isEmpty()) return multiNodeAudit(nodes);
         Path file = auditFile();
-        if (file != null) return file.getFileName().toString().equals(AUDIT_FILE) ? AuditLoader.load(file) : NvidiaSmiCsvLoader.load(file);
+        if (file != null) return loadAudit(file);
         throw new OrbitException("no GPU audit in bundle " + name + " (no artifacts/" + AUDIT_FILE
                 + "): the tracker did not run, or the bundle was not pulled (`orbit launch pull NAME`)");
+    }
+
+    private static Audit loadAudit(Path file) {
+        return file.getFileName().toString().equals(AUDIT_FILE) ? AuditLoader.load(file) : NvidiaSmiCsvLoader.load(file);
+    }
+
+    /** The per-node audits of a multi-node run, by node name (sorted): artifacts/nodes/NODE/nvml-audit.jsonl. */
+    public Map<String, Path> nodeAuditFiles() {
+        Map<String, Path> out = new java.util.TreeMap<>();
+        for (Path node : nodeDirs()) {
+            Path f = node.resolve(AUDIT_FILE);
+            if (Files.isRegularFile(f)) out.put(node.getFileName().toString(), f);
+        }
+        return out;
+    }
+
+    /** A rank's training.log of a multi-node run: artifacts/nodes/NODE/ranks/RANK/training.log. */
+    public record RankLog(String node, String rank, Path file) {}
+
+    /** Every rank's training.log under artifacts/nodes/, by node then rank (numerically where ranks are numbers). */
+    public List<RankLog> rankLogs() {
+        List<RankLog> out = new ArrayList<>();
+        for (Path node : nodeDirs()) {
+            for (Path rank : children(node.resolve("ranks"))) {
+                Path f = rank.resolve("training.log");
+                if (Files.isRegularFile(f)) out.add(new RankLog(node.getFileName().toString(), rank.getFileName().toString(), f));
+            }
+        }
+        out.sort(Comparator.comparing(RankLog::node).thenComparing(r -> r.rank().matches("\\d{1,9}") ? Integer.parseInt(r.rank()) : Integer.MAX_VALUE)
+                .thenComparing(RankLog::rank));
+        return out;
+    }
+
+    private List<Path> nodeDirs() {
+        return children(artifactsDir().resolve("nodes"));
+    }
+
+    private static List<Path> children(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
+    /** The bundle-level audit (if any) and each node's, stacked with a leading node column. */
+    private Audit multiNodeAudit(Map<String, Path> nodes) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        Path top = auditFile();
+        if (top != null) files.put("", top);
+        files.putAll(nodes);
+        List<Table> samples = new ArrayList<>(), events = new ArrayList<>();
+        List<LoadReport> reports = new ArrayList<>();
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            Audit a = loadAudit(e.getValue());
+            samples.add(withNode(a.samples(), e.getKey()));
+            events.add(withNode(a.events(), e.getKey()));
+            LoadReport r = a.report();
+            reports.add(new LoadReport(dir.relativize(e.getValue()).toString(), r.lines(), r.rows(), r.corruptLines(), r.corruptLineNumbers(),
+                    r.truncated(), r.warnings()));
+        }
+        Table s = union(samples, "nvml-audit");
+        Table ev = union(events, "GPU events");
+        LoadReport merged = LoadReport.merge(files.size() + " audit files", reports);
+        return new Audit(s, ev, new LoadReport(merged.source(), merged.lines(), s.rowCount(), 0, List.of(), null, merged.warnings()));
+    }
+
+    /** The table with a leading node column (the table is the caller's own: it is changed, not copied). */
+    static Table withNode(Table t, String node) {
+        String[] names = new String[t.rowCount()];
+        java.util.Arrays.fill(names, node);
+        t.insertColumn(0, StringColumn.create("node", names));
+        return t;
     }
 
     /** The GPU audit's file: artifacts/nvml-audit.jsonl, else an nvidia-smi CSV log in artifacts/; null when there is neither. */

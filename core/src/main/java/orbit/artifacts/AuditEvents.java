@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import tech.tablesaw.api.Table;
-import tech.tablesaw.columns.instant.PackedInstant;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -42,22 +41,19 @@ final class AuditEvents {
         return kept;
     }
 
+    /**
+     * The event's time as an Instant without Tablesaw's packed instants: this runs while Tablesaw initialises on another
+     * thread, and touching its column types from here as well deadlocks the two class initialisations. The common
+     * form goes through {@link IsoZ} (no DateTimeFormatter, whose first use costs a cold load a tenth of a second).
+     */
     private static Instant eventInstant(JsonParser p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_STRING) {
-            char[] c = p.getTextCharacters();
-            int o = p.getTextOffset(), len = p.getTextLength();
-            Instant fast = isoZ(c, o, len);
-            return fast != null ? fast : Units.instant(new String(c, o, len));
+            Instant fast = IsoZ.instant(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            if (fast != null) return fast;
         }
         if (t.isScalarValue()) return Units.instant(p.getText());
         p.skipChildren();
         return null;
-    }
-
-    /** The common form through {@link IsoZ} (no DateTimeFormatter); null for any other shape. */
-    private static Instant isoZ(char[] c, int o, int len) {
-        long packed = IsoZ.packed(c, o, len, new byte[24]);
-        return packed == IsoZ.NONE ? null : PackedInstant.asInstant(packed);
     }
 
     /** The value under the parser as what {@link TableBuilder} takes; objects and arrays as compact JSON text. */

@@ -111,6 +111,9 @@ public record Postmortem(String bundle, RunRecord run, Instant end, Integer last
         if (run.exitCode() == null) o.putNull("exit_code");
         else o.put("exit_code", run.exitCode());
         putOrNull(o, "signal", run.signal());
+        putOrNull(o, "slurm_job_id", run.slurmJobId());
+        putOrNull(o, "slurm_state", run.slurmState());
+        putOrNull(o, "slurm_reason", run.slurmReason());
         ArrayNode qs = o.putArray("questions");
         for (Question q : questions) {
             ObjectNode j = qs.addObject();

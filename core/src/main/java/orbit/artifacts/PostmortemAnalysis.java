@@ -20,7 +20,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Reads a bundle's files and answers the post-mortem's five questions, then ranks the likely causes. Each
@@ -46,13 +48,34 @@ final class PostmortemAnalysis {
 
     private record Ranked(int rank, Cause cause) {}
 
+    /**
+     * One training.log and what it says: the bundle-level one (rank 0's, {@code where} null) or a rank's under
+     * artifacts/nodes/NODE/ranks/RANK/ ({@code where} "node NODE, rank RANK").
+     */
+    private record LogSource(String file, String node, String rank, List<Line> lines, LogFindings findings) {
+        String where() {
+            return node == null ? null : "node " + node + ", rank " + rank;
+        }
+
+        /** " (node a, rank 3)" to follow a summary, or nothing for the bundle-level log. */
+        String tag() {
+            return node == null ? "" : " (" + where() + ")";
+        }
+    }
+
+    /** The GPU audit of one node of a multi-node run (artifacts/nodes/NODE/nvml-audit.jsonl). */
+    private record NodeGpu(String node, GpuFindings findings) {}
+
     private final Artifacts a;
     private final List<String> notes = new ArrayList<>();
     private final List<Ranked> causes = new ArrayList<>();
     private RunRecord run;
     private List<Line> runJson = List.of(), runtimeLog = List.of(), precheckLog = List.of(), trainingLog = List.of();
     private LogFindings log = LogFindings.scan(List.of());
+    /** The bundle-level training.log first, then every rank's, by node and rank. */
+    private final List<LogSource> logs = new ArrayList<>();
     private GpuFindings gpu;
+    private final List<NodeGpu> nodeGpus = new ArrayList<>();
     private Instant end;
 
     private PostmortemAnalysis(Artifacts a) {
@@ -78,32 +101,76 @@ final class PostmortemAnalysis {
             for (int i = 0; i < t.rowCount(); i++) l.add(new Line(no.get(i), text.get(i)));
             trainingLog = l;
             log = LogFindings.scan(trainingLog);
+            logs.add(new LogSource(TRAINING_LOG, null, null, trainingLog, log));
         } catch (OrbitException e) {
-            notes.add(e.getMessage());
+            if (a.rankLogs().isEmpty()) notes.add(e.getMessage());
+            else notes.add("no bundle-level " + TRAINING_LOG + "; read the ranks' logs under artifacts/nodes/");
+        }
+        for (Artifacts.RankLog r : a.rankLogs()) {
+            String file = a.dir().relativize(r.file()).toString();
+            try {
+                List<Line> l = lines(file);
+                logs.add(new LogSource(file, r.node(), r.rank(), l, LogFindings.scan(l)));
+            } catch (RuntimeException e) {
+                notes.add(file + ": " + e.getMessage());
+            }
         }
 
         Audit audit = null;
         String auditFile = null;
+        Map<String, Path> nodeAudits = a.nodeAuditFiles();
         try {
             Path f = a.auditFile();
-            if (f != null) auditFile = a.dir().relativize(f).toString();
-            audit = a.audit();
-            if (!audit.report().clean()) notes.add("audit: " + String.join("; ", audit.report().remarks()));
+            if (f != null) {
+                auditFile = a.dir().relativize(f).toString();
+                audit = Artifacts.audit(f);
+                if (!audit.report().clean()) notes.add(auditFile + ": " + String.join("; ", audit.report().remarks()));
+            } else if (nodeAudits.isEmpty()) {
+                audit = a.audit(); // says what is missing
+            }
         } catch (OrbitException e) {
             notes.add(e.getMessage());
         }
+        Map<String, Audit> perNode = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : nodeAudits.entrySet()) {
+            String file = a.dir().relativize(e.getValue()).toString();
+            try {
+                Audit n = AuditLoader.load(e.getValue());
+                if (!n.report().clean()) notes.add(file + ": " + String.join("; ", n.report().remarks()));
+                perNode.put(e.getKey(), n);
+            } catch (OrbitException x) {
+                notes.add(x.getMessage());
+            }
+        }
         Table samples = audit == null ? null : audit.samples();
         Instant lastSample = samples == null || samples.rowCount() == 0 ? null : samples.instantColumn("ts").max();
+        for (Audit n : perNode.values()) {
+            if (n.samples().rowCount() > 0) lastSample = latest(lastSample, n.samples().instantColumn("ts").max());
+        }
         end = run.endedAt() != null ? run.endedAt() : latest(run.latestHeartbeat(), lastSample);
         gpu = new GpuFindings(auditFile, samples, audit == null ? null : audit.events(), run.startedAt(), end);
+        perNode.forEach((node, n) -> nodeGpus.add(new NodeGpu(node, new GpuFindings(a.dir().relativize(nodeAudits.get(node)).toString(),
+                n.samples(), n.events(), run.startedAt(), end))));
 
         Metrics metrics = Metrics.read(a, notes);
 
         List<Question> questions = List.of(staging(), precheck(pre), ending(), progress(metrics), gpus());
         findCauses(pre, metrics);
         List<Cause> ordered = causes.stream().sorted(Comparator.comparingInt((Ranked r) -> -r.rank())).map(Ranked::cause).toList();
+        if (nodeGpus.isEmpty()) {
+            return new Postmortem(a.name(), run, end, metrics.lastStep, metrics.maxSteps, metrics.lastLoss, metrics.lastEval,
+                    gpu.peaks(), gpu.events(), gpu.lastMinute(), questions, ordered, notes);
+        }
         return new Postmortem(a.name(), run, end, metrics.lastStep, metrics.maxSteps, metrics.lastLoss, metrics.lastEval,
-                gpu.peaks(), gpu.events(), gpu.lastMinute(), questions, ordered, notes);
+                byNode(GpuFindings::peaks), byNode(GpuFindings::events), byNode(GpuFindings::lastMinute), questions, ordered, notes);
+    }
+
+    /** One of the GPU tables of every audit, stacked with a leading node column (empty for the bundle-level audit). */
+    private Table byNode(java.util.function.Function<GpuFindings, Table> part) {
+        List<Table> parts = new ArrayList<>();
+        if (gpu.present()) parts.add(Artifacts.withNode(part.apply(gpu), ""));
+        for (NodeGpu n : nodeGpus) parts.add(Artifacts.withNode(part.apply(n.findings()), n.node()));
+        return Artifacts.union(parts, parts.isEmpty() ? "GPU" : parts.get(0).name());
     }
 
     // ---- the five questions ----
@@ -169,7 +236,7 @@ final class PostmortemAnalysis {
     }
 
     private Question ending() {
-        List<Evidence> ev = new ArrayList<>(keyLines("state", "ended_at", "exit_code", "signal", "reason"));
+        List<Evidence> ev = new ArrayList<>(keyLines("state", "ended_at", "exit_code", "signal", "reason", "slurm_job_id", "slurm_state", "slurm_reason"));
         Line exited = last(runtimeLog, " training exited: ");
         if (exited != null) ev.add(ev(RUNTIME_LOG, exited));
         Traceback tb = log.lastTraceback();
@@ -187,8 +254,21 @@ final class PostmortemAnalysis {
             s.append(": ").append(run.exitCode() == null ? "no exit code" : "exit code " + run.exitCode());
             s.append(run.signal() == null ? ", no signal" : ", signal " + run.signal());
         }
+        if (run.slurmJobId() != null || run.slurmState() != null) {
+            s.append("; Slurm job ").append(run.slurmJobId() == null ? "(no id)" : run.slurmJobId()).append(": ")
+                    .append(run.slurmState() == null ? "no state recorded" : run.slurmState())
+                    .append(run.slurmReason() == null ? "" : " (" + run.slurmReason() + ")");
+        }
         if (tb != null) s.append("; last traceback: ").append(exceptionText(tb)).append(" (").append(TRAINING_LOG).append(" line ").append(tb.exceptionLine().number()).append(')');
         else if (!trainingLog.isEmpty()) s.append("; no traceback in ").append(TRAINING_LOG);
+        for (LogSource src : logs) {
+            if (src.where() == null) continue;
+            Traceback rtb = src.findings().lastTraceback();
+            if (rtb == null) continue;
+            s.append("; ").append(src.where()).append(": ").append(exceptionText(rtb)).append(" (").append(src.file()).append(" line ")
+                    .append(rtb.exceptionLine().number()).append(')');
+            ev.add(ev(src.file(), rtb.exceptionLine()));
+        }
         return new Question(Q3, s.toString(), ev);
     }
 
@@ -213,8 +293,37 @@ final class PostmortemAnalysis {
     }
 
     private Question gpus() {
-        if (!gpu.present()) return new Question(Q5, "unknown: no GPU audit in the bundle", List.of());
-        return new Question(Q5, (gpu.simulated() ? "SIMULATED samples, not measured: " : "") + gpu.answer(), gpu.answerEvidence());
+        if (nodeGpus.isEmpty()) {
+            if (!gpu.present()) return new Question(Q5, "unknown: no GPU audit in the bundle", List.of());
+            return new Question(Q5, (gpu.simulated() ? "SIMULATED samples, not measured: " : "") + gpu.answer(), gpu.answerEvidence());
+        }
+        List<String> parts = new ArrayList<>();
+        List<Evidence> ev = new ArrayList<>();
+        if (gpu.present()) {
+            parts.add((gpu.simulated() ? "SIMULATED samples, not measured: " : "") + gpu.answer());
+            ev.addAll(gpu.answerEvidence());
+        }
+        for (NodeGpu n : nodeGpus) {
+            GpuFindings f = n.findings();
+            parts.add("node " + n.node() + ": " + (f.simulated() ? "SIMULATED samples, not measured: " : "") + f.answer());
+            ev.addAll(f.answerEvidence());
+        }
+        return new Question(Q5, String.join("; ", parts), ev);
+    }
+
+    /** Every GPU audit's findings: the bundle-level one, then each node's, with a sink that names the node in the summary. */
+    private void eachGpu(java.util.function.BiConsumer<GpuFindings, Sink> action) {
+        if (gpu.present() || nodeGpus.isEmpty()) action.accept(gpu, this::add);
+        for (NodeGpu n : nodeGpus) {
+            action.accept(n.findings(), (rank, kind, summary, simulated, evidence) -> add(rank, kind, summary + " (node " + n.node() + ")", simulated, evidence));
+        }
+    }
+
+    /** The GPU findings of a node (null: the bundle-level audit); null when that node has no audit. */
+    private GpuFindings gpuOf(String node) {
+        if (node == null) return gpu.present() ? gpu : null;
+        for (NodeGpu n : nodeGpus) if (n.node().equals(node)) return n.findings();
+        return null;
     }
 
     // ---- causes ----
@@ -222,6 +331,11 @@ final class PostmortemAnalysis {
     private void add(int rank, String kind, String summary, boolean simulated, List<Evidence> evidence) {
         causes.add(new Ranked(rank, new Cause(kind, summary, simulated, evidence)));
     }
+
+    /** Slurm's verdicts that name the cause themselves; any other Slurm state is shown, not ranked. */
+    static final java.util.Set<String> SLURM_VERDICTS = java.util.Set.of("TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED");
+    /** Slurm's verdict ranks above anything the files suggest: the scheduler saw why it ended the job. */
+    static final int SLURM_RANK = 101;
 
     private void findCauses(PrecheckFacts pre, Metrics metrics) {
         String state = run.state();
@@ -231,10 +345,14 @@ final class PostmortemAnalysis {
         boolean stale = false;
         if (!ended && beat != null) stale = Duration.between(beat, Instant.now()).compareTo(HEARTBEAT_STALE) > 0;
         if (ended && run.endedAt() != null && beat != null) stale = Duration.between(beat, run.endedAt()).compareTo(HEARTBEAT_STALE) > 0;
-        if (!ended && !stale && !state.equals("lost")) {
+        String slurm = run.slurmVerdict();
+        boolean slurmSays = slurm != null && SLURM_VERDICTS.contains(slurm);
+        if (!ended && !stale && !state.equals("lost") && !slurmSays) {
             notes.add("the run has not ended (state " + state + "): causes are given once it ends or stops sending heartbeats");
             return;
         }
+        String job = "Slurm job " + (run.slurmJobId() == null ? "" : run.slurmJobId() + " ") + "ended " + slurm
+                + (run.slurmReason() == null ? "" : " (reason " + run.slurmReason() + ")");
 
         if (state.equals("precheck_failed") || Boolean.FALSE.equals(pre.ok()) || !pre.failures().isEmpty()) {
             List<Evidence> ev = new ArrayList<>(keyLines("state", "reason"));
@@ -245,29 +363,42 @@ final class PostmortemAnalysis {
             add(100, "precheck_failed", f.isEmpty() ? "the precheck failed before training started (see " + PRECHECK_LOG + ")" : String.join("; ", f), false, cap(ev, 8));
         }
         if (state.equals("cancelled")) {
-            List<Evidence> ev = new ArrayList<>(keyLines("state", "signal", "reason"));
+            List<Evidence> ev = new ArrayList<>(keyLines("state", "signal", "reason", "slurm_state"));
             Line req = first(runtimeLog, "cancel requested");
             if (req != null) ev.add(ev(RUNTIME_LOG, req));
             add(95, "cancelled", "the run was cancelled" + (run.reason() == null ? "" : ": " + run.reason()), false, ev);
         }
-        if (state.equals("timeout")) {
+        if ("TIMEOUT".equals(slurm)) {
+            List<Evidence> ev = new ArrayList<>(keyLines("slurm_job_id", "slurm_state", "slurm_reason", "state", "signal"));
+            add(SLURM_RANK, "timeout", job + ": the job reached its Slurm time limit and Slurm stopped it", false, ev);
+        } else if (state.equals("timeout")) {
             List<Evidence> ev = new ArrayList<>(keyLines("state", "signal", "reason"));
             Line l = last(runtimeLog, "max_runtime", "timeout", "time limit");
             if (l != null) ev.add(ev(RUNTIME_LOG, l));
             add(90, "timeout", "the run exceeded its max_runtime and was stopped" + (run.reason() == null ? "" : ": " + run.reason()), false, ev);
         }
+        if ("PREEMPTED".equals(slurm)) {
+            add(SLURM_RANK, "preempted", job + ": Slurm took the nodes back for other work; the run did not fail by itself (requeue or resume it)",
+                    false, keyLines("slurm_job_id", "slurm_state", "slurm_reason", "state"));
+        }
 
         // the GPU's own errors come before the CUDA and NCCL errors they cause
-        gpu.xidCauses(this::add);
-        for (Line l : log.xid) {
-            String[] x = LogFindings.kernelXid(l.text());
-            int code = Integer.parseInt(x[0]);
-            add(XidCodes.hardware(code) ? 88 : 85, "gpu_xid", "XID " + code + " on the GPU at PCI " + x[2] + ": " + XidCodes.meaning(code),
-                    false, List.of(ev(TRAINING_LOG, l)));
+        eachGpu(GpuFindings::xidCauses);
+        for (LogSource src : logs) {
+            for (Line l : src.findings().xid) {
+                String[] x = LogFindings.kernelXid(l.text());
+                int code = Integer.parseInt(x[0]);
+                add(XidCodes.hardware(code) ? 88 : 85, "gpu_xid", "XID " + code + " on the GPU at PCI " + x[2] + ": " + XidCodes.meaning(code) + src.tag(),
+                        false, List.of(ev(src.file(), l)));
+            }
         }
-        gpu.eccCauses(this::add);
+        eachGpu(GpuFindings::eccCauses);
 
-        if (state.equals("lost") || stale) {
+        if ("NODE_FAIL".equals(slurm)) {
+            List<Evidence> ev = new ArrayList<>(keyLines("slurm_job_id", "slurm_state", "slurm_reason", "state", "last_heartbeat"));
+            if (beat != null) ev.add(Evidence.at("runtime/heartbeat", beat, "last heartbeat " + beat));
+            add(SLURM_RANK, "host_lost", job + ": a node of the job's allocation stopped answering Slurm" + (beat == null ? "" : "; last heartbeat " + beat), false, ev);
+        } else if (state.equals("lost") || stale) {
             List<Evidence> ev = new ArrayList<>(keyLines("state", "last_heartbeat", "reason"));
             String s = state.equals("lost") ? "the host stopped answering (state lost)" : "the heartbeat stopped " + human(Duration.between(beat,
                     run.ended() ? run.endedAt() : Instant.now())) + " before " + (run.ended() ? "the recorded end" : "now") + " while the state is " + state;
@@ -277,70 +408,99 @@ final class PostmortemAnalysis {
 
         Integer code = run.exitCode();
         String sig = run.signal() == null ? "" : run.signal().toUpperCase(Locale.ROOT);
-        boolean killed = !state.equals("cancelled") && !state.equals("timeout")
-                && (Integer.valueOf(137).equals(code) || sig.equals("SIGKILL") || sig.equals("KILL") || sig.equals("9"));
+        boolean slurmOom = "OUT_OF_MEMORY".equals(slurm);
+        boolean killed = slurmOom || (!state.equals("cancelled") && !state.equals("timeout") && !"TIMEOUT".equals(slurm) && !"PREEMPTED".equals(slurm)
+                && (Integer.valueOf(137).equals(code) || sig.equals("SIGKILL") || sig.equals("KILL") || sig.equals("9")));
         if (killed) {
-            List<Evidence> ev = new ArrayList<>(keyLines("exit_code", "signal"));
+            List<Evidence> ev = new ArrayList<>(slurmOom ? keyLines("slurm_job_id", "slurm_state", "slurm_reason", "exit_code", "signal")
+                    : keyLines("exit_code", "signal"));
             Line exited = last(runtimeLog, " training exited: ");
             if (exited != null) ev.add(ev(RUNTIME_LOG, exited));
-            for (Line l : log.oomKiller) ev.add(ev(TRAINING_LOG, l));
-            GpuFindings.HostMemory hm = gpu.hostMemoryLow();
-            String s = "killed by SIGKILL" + (code == null ? "" : " (exit " + code + ")");
+            List<Line> killerLines = new ArrayList<>();
+            String killerFile = null;
+            for (LogSource src : logs) {
+                for (Line l : src.findings().oomKiller) {
+                    ev.add(ev(src.file(), l));
+                    if (killerFile == null) killerFile = src.file();
+                    killerLines.add(l);
+                }
+            }
+            GpuFindings.HostMemory hm = null;
+            if (gpu.present()) hm = gpu.hostMemoryLow();
+            for (NodeGpu n : nodeGpus) if (hm == null) hm = n.findings().hostMemoryLow();
+            boolean anyHostMemory = gpu.hasHostMemory() || nodeGpus.stream().anyMatch(n -> n.findings().hasHostMemory());
+            String s = slurmOom ? job + ": the job went past its memory allocation and was killed (host memory, not GPU memory)"
+                    : "killed by SIGKILL" + (code == null ? "" : " (exit " + code + ")");
             boolean simulated = false;
             if (hm != null) {
-                s += ": likely the kernel's OOM killer — host memory available fell to " + hm.describe();
+                s += slurmOom ? "; host memory available fell to " + hm.describe() : ": likely the kernel's OOM killer — host memory available fell to " + hm.describe();
                 ev.add(hm.evidence());
                 simulated = hm.simulated();
-            } else if (!log.oomKiller.isEmpty()) {
-                s += ": the kernel's OOM killer (" + TRAINING_LOG + " line " + log.oomKiller.get(0).number() + ")";
-            } else {
+            } else if (!killerLines.isEmpty()) {
+                s += (slurmOom ? "; " : ": ") + "the kernel's OOM killer (" + killerFile + " line " + killerLines.get(0).number() + ")";
+            } else if (!slurmOom) {
                 s += " from outside the program: the kernel's OOM killer, a memory limit or an operator"
-                        + (gpu.hasHostMemory() ? "; host memory was not low in the audit" : "; the audit has no host memory figures");
+                        + (anyHostMemory ? "; host memory was not low in the audit" : "; the audit has no host memory figures");
             }
-            add(75, "killed", s, simulated, ev);
+            add(slurmOom ? SLURM_RANK : 75, "killed", s, simulated, ev);
         }
 
-        Traceback tb = log.lastTraceback();
-        boolean oomFromLog = !log.oom.isEmpty();
-        if (oomFromLog) {
-            Line line = LogFindings.isOomException(tb) ? tb.exceptionLine() : log.oom.get(log.oom.size() - 1);
-            String text = LogFindings.strip(line.text()).strip();
-            Integer cudaGpu = LogFindings.oomGpu(text);
-            Integer auditGpu = cudaGpu == null ? null : gpu.auditIndex(cudaGpu, cudaVisibleDevices());
-            List<Evidence> ev = new ArrayList<>();
-            ev.add(ev(TRAINING_LOG, line));
-            String climb = gpu.climb(auditGpu != null ? auditGpu : gpu.fullestGpu(), ev);
-            String s = "CUDA out of memory" + (cudaGpu == null ? "" : " on GPU " + cudaGpu) + ": " + firstSentences(text)
-                    + (climb == null ? "" : "; " + climb);
-            // an out-of-memory the program caught and lived past is less likely than the traceback that ended it
-            boolean survived = tb != null && !LogFindings.isOomException(tb) && line.number() < tb.startLine();
-            add(survived ? 62 : 70, "cuda_oom", s, false, ev);
-        }
-        if (tb != null && !LogFindings.isOomException(tb) && !LogFindings.isNcclException(tb)) {
-            List<Evidence> ev = new ArrayList<>();
-            ev.add(ev(TRAINING_LOG, tb.exceptionLine()));
-            Line start = lineAt(trainingLog, tb.startLine());
-            if (start != null) ev.add(ev(TRAINING_LOG, start));
-            Line frame = lastFrame(tb);
-            if (frame != null) ev.add(ev(TRAINING_LOG, frame));
-            add(65, "python_exception", exceptionText(tb), false, ev);
-        }
-        if (!log.nccl.isEmpty()) {
-            List<Evidence> ev = new ArrayList<>();
-            for (Line l : log.nccl) {
-                if (ev.size() == 4) break;
-                ev.add(ev(TRAINING_LOG, l));
+        boolean oomFromLog = false;
+        boolean ncclSeen = false;
+        for (LogSource src : logs) {
+            LogFindings f = src.findings();
+            Traceback tb = f.lastTraceback();
+            if (!f.oom.isEmpty()) {
+                oomFromLog = true;
+                Line line = LogFindings.isOomException(tb) ? tb.exceptionLine() : f.oom.get(f.oom.size() - 1);
+                String text = LogFindings.strip(line.text()).strip();
+                Integer cudaGpu = LogFindings.oomGpu(text);
+                GpuFindings g = gpuOf(src.node());
+                List<Evidence> ev = new ArrayList<>();
+                ev.add(ev(src.file(), line));
+                String climb = null;
+                if (g != null) {
+                    // CUDA_VISIBLE_DEVICES was probed on the bundle-level host only
+                    Integer auditGpu = cudaGpu == null ? null : g.auditIndex(cudaGpu, src.node() == null ? cudaVisibleDevices() : null);
+                    climb = g.climb(auditGpu != null ? auditGpu : g.fullestGpu(), ev);
+                }
+                String s = "CUDA out of memory" + (cudaGpu == null ? "" : " on GPU " + cudaGpu) + src.tag() + ": " + firstSentences(text)
+                        + (climb == null ? "" : "; " + climb);
+                // an out-of-memory the program caught and lived past is less likely than the traceback that ended it
+                boolean survived = tb != null && !LogFindings.isOomException(tb) && line.number() < tb.startLine();
+                add(survived ? 62 : 70, "cuda_oom", s, false, ev);
             }
-            Line firstLine = log.nccl.get(0);
-            String t = LogFindings.strip(firstLine.text()).strip();
-            String s = t.contains("Watchdog caught collective operation timeout") ? "NCCL collective timed out: " + after(t, "Watchdog caught collective operation timeout: ")
-                    : "NCCL error: " + t;
-            add(60, "nccl_error", s, false, ev);
+            if (tb != null && !LogFindings.isOomException(tb) && !LogFindings.isNcclException(tb)) {
+                List<Evidence> ev = new ArrayList<>();
+                ev.add(ev(src.file(), tb.exceptionLine()));
+                Line start = lineAt(src.lines(), tb.startLine());
+                if (start != null) ev.add(ev(src.file(), start));
+                Line frame = lastFrame(src.lines(), tb);
+                if (frame != null) ev.add(ev(src.file(), frame));
+                add(65, "python_exception", exceptionText(tb) + src.tag(), false, ev);
+            }
+            if (!f.nccl.isEmpty()) {
+                List<Evidence> ev = new ArrayList<>();
+                for (Line l : f.nccl) {
+                    if (ev.size() == 4) break;
+                    ev.add(ev(src.file(), l));
+                }
+                Line firstLine = f.nccl.get(0);
+                String t = LogFindings.strip(firstLine.text()).strip();
+                String s = t.contains("Watchdog caught collective operation timeout") ? "NCCL collective timed out: " + after(t, "Watchdog caught collective operation timeout: ")
+                        : "NCCL error: " + t;
+                // the first rank with NCCL trouble is named first; the others' are the same failure seen from elsewhere
+                add(ncclSeen ? 59 : 60, "nccl_error", s + src.tag(), false, ev);
+                ncclSeen = true;
+            }
         }
         Evidence nan = firstNan(metrics);
         if (nan != null) add(55, "nan_loss", "the loss became NaN/inf (" + nan.where() + ")", false, List.of(nan));
-        if (!oomFromLog) gpu.probableOom(run.failed() || !ended, this::add);
-        gpu.thermalCauses(this::add);
+        if (!oomFromLog) {
+            boolean failed = run.failed() || !ended;
+            eachGpu((g, sink) -> g.probableOom(failed, sink));
+        }
+        eachGpu(GpuFindings::thermalCauses);
 
         if (causes.isEmpty() && code != null && code != 0) {
             List<Evidence> ev = new ArrayList<>(keyLines("exit_code", "signal", "reason"));
@@ -363,7 +523,9 @@ final class PostmortemAnalysis {
 
     private Evidence firstNan(Metrics m) {
         if (m.nan != null) return m.nan;
-        if (!log.nan.isEmpty()) return ev(TRAINING_LOG, log.nan.get(0));
+        for (LogSource src : logs) {
+            if (!src.findings().nan.isEmpty()) return ev(src.file(), src.findings().nan.get(0));
+        }
         return null;
     }
 
@@ -381,9 +543,9 @@ final class PostmortemAnalysis {
     }
 
     /** The last "File ..., line N, in f" of a traceback: where it was raised. */
-    private Line lastFrame(Traceback tb) {
+    private static Line lastFrame(List<Line> lines, Traceback tb) {
         Line found = null;
-        for (Line l : trainingLog) {
+        for (Line l : lines) {
             if (l.number() <= tb.startLine()) continue;
             if (l.number() >= tb.exceptionLine().number()) break;
             if (LogFindings.strip(l.text()).strip().startsWith("File \"")) found = l;

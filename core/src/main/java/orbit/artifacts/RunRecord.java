@@ -12,11 +12,12 @@ import java.time.Instant;
 
 /**
  * runtime/last_run.json (orbit.run.v1) as read back after a run, plus the runtime/heartbeat file's time.
- * Fields the file lacks are null; a file that cannot be read gives a state of "unknown".
+ * Fields the file lacks are null; a file that cannot be read gives a state of "unknown". A run under Slurm also
+ * has the job's id, Slurm's own state for it (raw, e.g. "TIMEOUT", "NODE_FAIL") and Slurm's reason.
  */
 public record RunRecord(String runId, String target, String state, String host, Integer pid, Instant startedAt,
                        Instant endedAt, Integer exitCode, String signal, Instant lastHeartbeat, String reason,
-                       Instant heartbeatFile) implements orbit.display.MimeBundle {
+                       Instant heartbeatFile, String slurmJobId, String slurmState, String slurmReason) implements orbit.display.MimeBundle {
 
     /** A small key/value table (text and HTML), not the record's raw fields on one line. */
     @Override
@@ -52,6 +53,12 @@ public record RunRecord(String runId, String target, String state, String host, 
         }
     }
 
+    /** Slurm's state for the job as one upper-case word ("CANCELLED by 1000" is CANCELLED), or null when not a Slurm run. */
+    public String slurmVerdict() {
+        if (slurmState == null || slurmState.isBlank()) return null;
+        return slurmState.strip().split("[\\s+]")[0].toUpperCase(java.util.Locale.ROOT);
+    }
+
     /** The latest sign of life: the heartbeat file or the heartbeat recorded in last_run.json. */
     public Instant latestHeartbeat() {
         if (lastHeartbeat == null) return heartbeatFile;
@@ -67,15 +74,16 @@ public record RunRecord(String runId, String target, String state, String host, 
         try {
             n = Json.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            return new RunRecord(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat);
+            return new RunRecord(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat, null, null, null);
         } catch (IOException e) {
             return new RunRecord(null, null, UNKNOWN, null, null, null, null, null, null, null,
-                    "runtime/last_run.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), beat);
+                    "runtime/last_run.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), beat, null, null, null);
         }
         if (n == null || !n.isObject()) throw new OrbitException(file + " is not a JSON object: pull it again from the host with `orbit launch pull NAME`");
         return new RunRecord(text(n, "run_id"), text(n, "target"), n.hasNonNull("state") ? n.get("state").asText() : UNKNOWN,
                 text(n, "host"), integer(n, "pid"), Units.instant(text(n, "started_at")), Units.instant(text(n, "ended_at")),
-                integer(n, "exit_code"), text(n, "signal"), Units.instant(text(n, "last_heartbeat")), text(n, "reason"), beat);
+                integer(n, "exit_code"), text(n, "signal"), Units.instant(text(n, "last_heartbeat")), text(n, "reason"), beat,
+                text(n, "slurm_job_id"), text(n, "slurm_state"), text(n, "slurm_reason"));
     }
 
     private static Instant heartbeat(Path file) {
