@@ -35,13 +35,16 @@ public record BundleRoot(Path dir) {
         return Bundle.create(dir.resolve(spec.name()), spec);
     }
 
-    /** Every directory under the root that holds a job.json, sorted by name. */
-    public List<BundleSummary> list() {
+    /**
+     * Every directory under the root that holds a job.json, sorted by name. {@code lastRunState} reads a bundle's
+     * runtime/ (last_run.json has one reader, {@code orbit.launch.LastRun::stateOf}, which this package cannot name).
+     */
+    public List<BundleSummary> list(java.util.function.Function<Path, String> lastRunState) {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> children = Files.list(dir)) {
             return children.filter(p -> Files.isRegularFile(p.resolve(Bundle.JOB_FILE)))
                     .sorted()
-                    .map(BundleSummary::of)
+                    .map(d -> BundleSummary.of(d, lastRunState))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list bundles under " + dir, e);
