@@ -98,7 +98,7 @@ public final class ScriptGenerator {
     }
 
     private static void writeExecutable(Path file, String text) {
-        AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
+        AtomicFile.replace(file, text.getBytes(StandardCharsets.UTF_8)); // made again at every launch: no fsync on the way to the start
         try {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException | UnsupportedOperationException e) {

@@ -144,6 +144,13 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         return p;
     }
 
+    /** The host's last_run.json alone (one exec, liveness not asked): what the launcher waits for. */
+    LastRun recorded() {
+        Probe p = probe(knownPid);
+        if (p.run() != null && runId.equals(p.run().runId()) && p.run().pid() != null) knownPid = p.run().pid();
+        return p.run();
+    }
+
     private Probe probe(Long pid) {
         SshLease l = lease();
         String script = "cd " + RemoteShell.dir(l.remoteDir()) + " || exit 3\n"
