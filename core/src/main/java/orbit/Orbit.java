@@ -33,6 +33,6 @@ public final class Orbit {
     }
 
     public static List<BundleSummary> bundles() {
-        return root().list();
+        return root().list(orbit.launch.LastRun::stateOf);
     }
 }

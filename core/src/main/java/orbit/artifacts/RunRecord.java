@@ -1,14 +1,13 @@
 package orbit.artifacts;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import orbit.OrbitException;
-import orbit.bundle.Json;
+import orbit.launch.LastRun;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * runtime/last_run.json (orbit.run.v1) as read back after a run, plus the runtime/heartbeat file's time.
@@ -66,24 +65,24 @@ public record RunRecord(String runId, String target, String state, String host, 
         return lastHeartbeat.isAfter(heartbeatFile) ? lastHeartbeat : heartbeatFile;
     }
 
-    /** Reads runtime/last_run.json and runtime/heartbeat of a bundle directory. */
+    /** Reads runtime/last_run.json (through {@link LastRun}, its one reader) and runtime/heartbeat of a bundle directory. */
     public static RunRecord read(Path bundleDir) {
-        Path file = bundleDir.resolve("runtime").resolve("last_run.json");
-        Instant beat = heartbeat(bundleDir.resolve("runtime").resolve("heartbeat"));
-        JsonNode n;
+        Path runtime = bundleDir.resolve("runtime");
+        Instant beat = heartbeat(runtime.resolve("heartbeat"));
+        Optional<LastRun> found;
         try {
-            n = Json.MAPPER.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            return new RunRecord(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat, null, null, null);
-        } catch (IOException e) {
-            return new RunRecord(null, null, UNKNOWN, null, null, null, null, null, null, null,
-                    "runtime/last_run.json unreadable: " + e.getMessage().lines().findFirst().orElse(""), beat, null, null, null);
+            found = LastRun.read(runtime);
+        } catch (OrbitException e) {
+            return new RunRecord(null, null, UNKNOWN, null, null, null, null, null, null, null, e.getMessage(), beat, null, null, null);
         }
-        if (n == null || !n.isObject()) throw new OrbitException(file + " is not a JSON object: pull it again from the host with `orbit launch pull NAME`");
-        return new RunRecord(text(n, "run_id"), text(n, "target"), n.hasNonNull("state") ? n.get("state").asText() : UNKNOWN,
-                text(n, "host"), integer(n, "pid"), Units.instant(text(n, "started_at")), Units.instant(text(n, "ended_at")),
-                integer(n, "exit_code"), text(n, "signal"), Units.instant(text(n, "last_heartbeat")), text(n, "reason"), beat,
-                text(n, "slurm_job_id"), text(n, "slurm_state"), text(n, "slurm_reason"));
+        if (found.isEmpty()) {
+            return new RunRecord(null, null, "never_run", null, null, null, null, null, null, null, "no runtime/last_run.json", beat, null, null, null);
+        }
+        LastRun r = found.get();
+        return new RunRecord(r.runId(), r.target(), r.state() == null ? UNKNOWN : r.state().wire(), r.host(),
+                r.pid() == null || r.pid() > Integer.MAX_VALUE || r.pid() < 0 ? null : r.pid().intValue(), Units.instant(r.startedAt()), Units.instant(r.endedAt()),
+                r.exitCode(), r.signal(), Units.instant(r.lastHeartbeat()), r.reason(), beat,
+                r.slurmJobId(), r.slurmState(), r.slurmReason());
     }
 
     private static Instant heartbeat(Path file) {
@@ -93,15 +92,5 @@ public record RunRecord(String runId, String target, String state, String host, 
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static String text(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        return v == null || v.isNull() ? null : v.asText();
-    }
-
-    private static Integer integer(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        return v == null || !v.isNumber() ? null : v.intValue();
     }
 }

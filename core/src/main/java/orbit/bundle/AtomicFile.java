@@ -42,6 +42,30 @@ public final class AtomicFile {
         }
     }
 
+    /**
+     * Replaces a file that is made again from other files whenever it is needed (the generated scripts): readers still
+     * see the old content or the new, but nothing is forced to disk, since after a crash it is simply made again.
+     */
+    public static void replace(Path target, byte[] content) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
+        try {
+            Files.write(tmp, content);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the temp file is harmless; the target is untouched
+            }
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
+    }
+
     public static void writeJson(Path target, Object value) {
         byte[] body = Json.bytes(value);
         byte[] withNewline = new byte[body.length + 1];

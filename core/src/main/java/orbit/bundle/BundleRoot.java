@@ -58,14 +58,15 @@ public record BundleRoot(Path dir) {
     /**
      * Moves the bundle {@code name} out of the way, whole, to {@code .replaced/NAME-UTCSTAMP} under this root, so a
      * demo can be made again without deleting the evidence of the last one. Refuses while its last run is active.
-     * Returns where it went; empty when there was no such bundle.
+     * Returns where it went; empty when there was no such bundle. {@code lastRunState} reads a bundle's runtime/
+     * ({@code orbit.launch.LastRun::stateOf}).
      */
-    public java.util.Optional<Path> moveAside(String name) {
+    public java.util.Optional<Path> moveAside(String name, java.util.function.Function<Path, String> lastRunState) {
         Path current = dir.resolve(name).normalize();
         if (!current.getParent().equals(dir) || !Files.exists(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return java.util.Optional.empty();
         }
-        String state = BundleSummary.lastRunState(current);
+        String state = lastRunState.apply(current.resolve("runtime"));
         if (state != null && ACTIVE.contains(state)) {
             throw new OrbitException("bundle " + name + " has a run in progress (" + state + "): wait for it or cancel it"
                     + " (`orbit launch cancel " + name + "`) before replacing the bundle");
@@ -86,15 +87,17 @@ public record BundleRoot(Path dir) {
 
     /**
      * Every directory under the root that holds a job.json, sorted by name. Hidden directories are left out: no
-     * bundle name starts with a dot, and an unfinished {@code bundle clone} is built in one.
+     * bundle name starts with a dot, and an unfinished {@code bundle clone} is built in one. {@code lastRunState}
+     * reads a bundle's runtime/ (last_run.json has one reader, {@code orbit.launch.LastRun::stateOf}, which this
+     * package cannot name).
      */
-    public List<BundleSummary> list() {
+    public List<BundleSummary> list(java.util.function.Function<Path, String> lastRunState) {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> children = Files.list(dir)) {
             return children.filter(p -> !p.getFileName().toString().startsWith("."))
                     .filter(p -> Files.isRegularFile(p.resolve(Bundle.JOB_FILE)))
                     .sorted()
-                    .map(BundleSummary::of)
+                    .map(d -> BundleSummary.of(d, lastRunState))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list bundles under " + dir, e);

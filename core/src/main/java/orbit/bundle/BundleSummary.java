@@ -1,7 +1,5 @@
 package orbit.bundle;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,7 +12,8 @@ import java.util.stream.Stream;
  */
 public record BundleSummary(String name, Path path, String createdAt, String lastRunState, long sizeBytes, String problem) {
 
-    public static BundleSummary of(Path dir) {
+    /** @param lastRunState the state a bundle's runtime/ records, null when it never ran */
+    public static BundleSummary of(Path dir, java.util.function.Function<Path, String> lastRunState) {
         String name = dir.getFileName().toString();
         String created = null;
         String problem = null;
@@ -25,20 +24,7 @@ public record BundleSummary(String name, Path path, String createdAt, String las
         } catch (RuntimeException e) {
             problem = e.getMessage();
         }
-        return new BundleSummary(name, dir, created, lastRunState(dir), sizeOf(dir), problem);
-    }
-
-    /** The state in runtime/last_run.json, or null when the bundle never ran. */
-    public static String lastRunState(Path dir) {
-        Path f = dir.resolve("runtime").resolve("last_run.json");
-        if (!Files.isRegularFile(f)) return null;
-        try {
-            JsonNode node = Json.MAPPER.readTree(f.toFile());
-            JsonNode state = node == null ? null : node.get("state");
-            return state == null ? "unknown" : state.asText();
-        } catch (IOException e) {
-            return "unreadable";
-        }
+        return new BundleSummary(name, dir, created, lastRunState.apply(dir.resolve("runtime")), sizeOf(dir), problem);
     }
 
     static long sizeOf(Path dir) {

@@ -58,14 +58,45 @@ public record LastRun(
         Path file = runtimeDir.resolve(FILE);
         if (!Files.isRegularFile(file)) return Optional.empty();
         try {
-            return Optional.of(Json.MAPPER.readValue(Files.readAllBytes(file), LastRun.class));
-        } catch (IOException e) {
-            throw new OrbitException("runtime/" + FILE + " is unreadable (" + e.getMessage().lines().findFirst().orElse("") + "): inspect " + file);
+            return Optional.of(parse(Files.readAllBytes(file)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new OrbitException("runtime/" + FILE + " is unreadable (" + firstLine(e) + "): inspect " + file);
         }
+    }
+
+    /**
+     * The text of a last_run.json however it arrived (a file here, a host's copy over SSH). An object that names an
+     * unknown state, or is not an object, is refused like malformed JSON.
+     */
+    public static LastRun parse(byte[] json) throws IOException {
+        LastRun r = Json.MAPPER.readValue(json, LastRun.class);
+        if (r == null) throw new IOException("empty document, not a run record");
+        return r;
+    }
+
+    /** The state recorded in {@code runtimeDir}'s last_run.json ("succeeded"), null when there is none, "unreadable". */
+    public static String stateOf(Path runtimeDir) {
+        try {
+            return read(runtimeDir).map(r -> r.state() == null ? "unknown" : r.state().wire()).orElse(null);
+        } catch (OrbitException e) {
+            return "unreadable";
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     }
 
     public void write(Path runtimeDir) {
         AtomicFile.writeJson(runtimeDir.resolve(FILE), this);
+    }
+
+    /** The file's text as {@link #write} stores it, for a copy written elsewhere (a host's runtime/). */
+    public byte[] bytes() {
+        byte[] body = Json.bytes(this);
+        byte[] line = java.util.Arrays.copyOf(body, body.length + 1);
+        line[body.length] = '\n';
+        return line;
     }
 
     /** The same run, ended by the control side (the script could not say so itself). */

@@ -35,7 +35,6 @@ import java.util.stream.Stream;
 public final class Launcher {
     private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final long POLL_MS = 25;
 
     private final Function<String, Target> targets;
 
@@ -152,7 +151,7 @@ public final class Launcher {
             Optional<String> failed = started.failure();
             if (failed.isPresent() && (r.isEmpty() || !runId.equals(r.get().runId()))) throw new OrbitException(failed.get());
             try {
-                Thread.sleep(POLL_MS);
+                started.awaitChange();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

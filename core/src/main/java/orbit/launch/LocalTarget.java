@@ -19,6 +19,8 @@ import java.util.Optional;
 public final class LocalTarget implements Target {
     public static final String SPEC = "local";
     static final String RECORDER_CLASS = orbit.nvml.RecorderMain.class.getName();
+    /** The longest the launcher's wait goes without a look, so that a launch.sh that failed to start is noticed. */
+    private static final Duration FAILURE_CHECK = Duration.ofMillis(200);
 
     @Override
     public String spec() {
@@ -38,13 +40,26 @@ public final class LocalTarget implements Target {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put(ProcessTable.RUN_MARKER, runId); // in launch.sh's own /proc/PID/environ
+        // Watched before launch.sh starts, so its first write of last_run.json (a rename into runtime/) is not missed.
+        RuntimeWatch watch = RuntimeWatch.of(b.runtimeDir());
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
+            watch.close();
             throw new UncheckedIOException("cannot start scripts/launch.sh of " + b.name(), e);
         }
         return new Started() {
+            @Override
+            public void awaitChange() throws InterruptedException {
+                watch.await(FAILURE_CHECK);
+            }
+
+            @Override
+            public void abandon() {
+                watch.close();
+            }
+
             @Override
             public Optional<LastRun> recorded() {
                 try {
@@ -64,6 +79,7 @@ public final class LocalTarget implements Target {
 
             @Override
             public RunHandle confirm() {
+                watch.close();
                 return new LocalRunHandle(b, runId);
             }
         };

@@ -68,9 +68,18 @@ public final class ScriptGenerator {
                 .replace("@@MAX_RUNTIME_SECONDS@@", ShellQuote.quote(maxRuntimeSeconds))
                 .replace("@@MAX_RUNTIME_TEXT@@", ShellQuote.quote(maxRuntime == null ? "" : maxRuntime))
                 .replace("@@STOP_GRACE_SECONDS@@", ShellQuote.quote(Long.toString(grace)))
+                .replace("@@PRECHECK_GATES@@", precheckGates(job) ? "1" : "0")
                 .replace("@@ARGV@@", ShellQuote.words(ep.argv()))
                 .replace("@@JOB_ENV@@", ShellQuote.words(env))
                 .replace("@@SECRET_ENV@@", ShellQuote.words(ep.secretEnv()));
+    }
+
+    /**
+     * Whether the precheck can fail this job, so the training must wait for it: critical dependencies, a fork or
+     * pinned upstreams. Otherwise it only records facts and runs beside the training.
+     */
+    static boolean precheckGates(JobSpec job) {
+        return !job.criticalDeps().isEmpty() || job.fork() != null || !job.upstream().isEmpty();
     }
 
     /** Seconds for sleep(1), with milliseconds when there are any ("3", "0.250"). */
@@ -89,7 +98,7 @@ public final class ScriptGenerator {
     }
 
     private static void writeExecutable(Path file, String text) {
-        AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
+        AtomicFile.replace(file, text.getBytes(StandardCharsets.UTF_8)); // made again at every launch: no fsync on the way to the start
         try {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException | UnsupportedOperationException e) {

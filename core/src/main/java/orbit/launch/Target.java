@@ -64,6 +64,15 @@ public interface Target {
             return "";
         }
 
+        /**
+         * Returns once the recorded state may have changed: a target that can be told (a file watch) returns as soon
+         * as it is, and at the latest after a short bound so that a start that failed is still noticed; the default
+         * looks again after a short pause.
+         */
+        default void awaitChange() throws InterruptedException {
+            Thread.sleep(25);
+        }
+
         /** The handle of the run once it recorded itself (a remote target may start its watcher here). */
         RunHandle confirm();
 

@@ -2,7 +2,6 @@ package orbit.ssh;
 
 import orbit.OrbitException;
 import orbit.bundle.Bundle;
-import orbit.bundle.Json;
 import orbit.launch.LastRun;
 import orbit.launch.LogTail;
 import orbit.launch.RunHandle;
@@ -10,6 +9,7 @@ import orbit.launch.RunState;
 import orbit.launch.RunStatus;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,6 +118,9 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
     /** What one probe of the host says, and how long the host took to say it. */
     record Probe(LastRun run, String heartbeat, boolean alive, long tookMs) {}
 
+    /** The pid of this run on the host, once an answer named it (a run's pid never changes). */
+    private volatile Long knownPid;
+
     /**
      * How long a probe may wait: what the host's commands have taken times {@link RoundTrip#FACTOR}. A probe
      * that fails never makes a run lost by itself ({@link #unreachable} looks at the silence since the last
@@ -134,14 +137,41 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         return rt.compareTo(atLeast) > 0 ? rt : atLeast;
     }
 
-    /** One exec: the host's last_run.json, its heartbeat, and the start ticks of the recorded pid if it still runs. */
+    /**
+     * One exec: the host's last_run.json, its heartbeat, and the start ticks of the run's pid if it still runs. The
+     * record is parsed here, by {@link LastRun#parse}, never on the host: the exec reads the stat of the pid this side
+     * already knows (an earlier answer, or the local mirror), and asks once more when the host's record names another.
+     */
     Probe probe() {
+        Long hint = knownPid;
+        if (hint == null) {
+            try {
+                hint = LastRun.read(bundle.runtimeDir()).filter(r -> runId.equals(r.runId())).map(LastRun::pid).orElse(null);
+            } catch (OrbitException e) {
+                hint = null; // an unreadable mirror: the host's record says which pid to look at
+            }
+        }
+        Probe p = probe(hint);
+        Long recorded = p.run() == null ? null : p.run().pid();
+        if (recorded != null && recorded > 0 && !recorded.equals(hint)) p = probe(recorded);
+        if (p.run() != null && runId.equals(p.run().runId()) && p.run().pid() != null) knownPid = p.run().pid();
+        return p;
+    }
+
+    /** The host's last_run.json alone (one exec, liveness not asked): what the launcher waits for. */
+    LastRun recorded() {
+        Probe p = probe(knownPid);
+        if (p.run() != null && runId.equals(p.run().runId()) && p.run().pid() != null) knownPid = p.run().pid();
+        return p.run();
+    }
+
+    private Probe probe(Long pid) {
         SshLease l = lease();
         String script = "cd " + RemoteShell.dir(l.remoteDir()) + " || exit 3\n"
                 + "cat runtime/last_run.json 2>/dev/null; printf '\\036'\n"
                 + "cat runtime/heartbeat 2>/dev/null; printf '\\036'\n"
-                + "p=$(sed -n 's/^ *\"pid\" *: *\\([0-9][0-9]*\\).*/\\1/p' runtime/last_run.json 2>/dev/null | head -n 1)\n"
-                + "if [ -n \"$p\" ] && s=$(cat /proc/$p/stat 2>/dev/null); then s=${s##*) }; set -- $s; printf '%s' \"${20}\"; fi\n";
+                + (pid == null || pid <= 0 ? "" : "p=" + pid + "\n"
+                + "if s=$(cat /proc/$p/stat 2>/dev/null); then s=${s##*) }; set -- $s; printf '%s' \"${20}\"; fi\n");
         Transport t = transport();
         long t0 = System.nanoTime();
         Transport.Result r = t.run("bash -c " + RemoteShell.quote(script), probeLimit(l));
@@ -153,14 +183,14 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
         LastRun run = null;
         if (parts.length > 0 && !parts[0].isBlank()) {
             try {
-                run = Json.MAPPER.readValue(parts[0], LastRun.class);
+                run = LastRun.parse(parts[0].getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 run = null; // caught mid-write on the host: the next probe reads it whole
             }
         }
         String hb = parts.length > 1 && !parts[1].isBlank() ? parts[1].strip() : null;
         String ticks = parts.length > 2 ? parts[2].strip() : "";
-        boolean alive = run != null && run.pidStartTicks() != null && run.pidStartTicks().equals(ticks);
+        boolean alive = run != null && pid != null && pid.equals(run.pid()) && run.pidStartTicks() != null && run.pidStartTicks().equals(ticks);
         return new Probe(run, hb, alive, took);
     }
 
@@ -289,7 +319,7 @@ public final class SshRunHandle implements RunHandle, AutoCloseable {
                     "cancelled: process group " + pgid + " killed with " + how + " after a grace of " + grace.toSeconds() + "s", p.heartbeat());
             String d = RemoteShell.dir(lease().remoteDir());
             transport().run("cd " + d + " && cat > runtime/.last_run.json.tmp.orbit && mv -f runtime/.last_run.json.tmp.orbit runtime/last_run.json"
-                    + " && bash scripts/launch.sh --manifest", Json.bytes(cancelled), commandLimit(Duration.ofMinutes(2)));
+                    + " && bash scripts/launch.sh --manifest", cancelled.bytes(), commandLimit(Duration.ofMinutes(2)));
         }
         tryPull();
         return status();

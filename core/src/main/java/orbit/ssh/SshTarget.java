@@ -139,7 +139,7 @@ public final class SshTarget implements Target {
             @Override
             public Optional<LastRun> recorded() {
                 try {
-                    return Optional.ofNullable(handle.probe().run());
+                    return Optional.ofNullable(handle.recorded());
                 } catch (HostUnreachableException e) {
                     return Optional.empty();
                 }

@@ -3,7 +3,9 @@
 Run by scripts/launch.sh with the job's interpreter, in the job's working directory and environment,
 so the import path is the one training will see. Writes artifacts/runtime-precheck.log (read this first)
 and artifacts/precheck.json (orbit.precheck.v1, the same facts), and artifacts/pip-freeze.txt (the installed
-distributions, read through importlib.metadata rather than a pip subprocess). Exit 0 when every critical
+distributions, read through importlib.metadata rather than a pip subprocess).
+`precheck.py BUNDLE [--all | --checks | --freeze]`: everything (the default), the checks only (what gates the
+training), or the freeze only (recorded beside the training, since nothing in it can fail a run). Exit 0 when every critical
 dependency imports, the staged fork (if any) is the one imported and every pinned upstream's staged checkout
 is at its commit with a clean tree; exit 1 otherwise, and training is not
 started. Standard library only.
@@ -15,7 +17,6 @@ import json
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 import traceback
 
@@ -194,6 +195,7 @@ def check_upstream(bundle, pin, git, log):
     elif not (checkout / ".git").is_dir():
         problems.append("upstream %s: not staged at inputs/upstream/%s: stage it with `orbit upstream pin`" % (name, name))
     else:
+        import subprocess  # only here: most prechecks never start a process
         head = subprocess.run([git, "rev-parse", "--verify", "--quiet", "HEAD"], cwd=str(checkout), env=env,
                               capture_output=True, timeout=300)
         result["head"] = head.stdout.decode("utf-8", "replace").strip() or None
@@ -308,6 +310,10 @@ def main():
     here = str(pathlib.Path(__file__).resolve().parent)
     sys.path[:] = [p for p in sys.path if p and str(pathlib.Path(p).resolve()) != here]
     bundle = pathlib.Path(sys.argv[1]).resolve()
+    mode = sys.argv[2] if len(sys.argv) > 2 else "--all"
+    if mode not in ("--all", "--checks", "--freeze"):
+        print("precheck: unknown mode %s (use --all, --checks or --freeze)" % mode, file=sys.stderr)
+        return 2
     artifacts = bundle / "artifacts"
     job = json.loads((bundle / "job.json").read_text(encoding="utf-8"))
     first = training_path_entry(job.get("entrypoint", {}).get("argv", []))
@@ -319,6 +325,10 @@ def main():
         log_file.write("%s %s\n" % (now(), line))
         log_file.flush()
 
+    if mode == "--freeze":
+        pip_freeze(artifacts, log)
+        log_file.close()
+        return 0
     log("precheck: python=%s version=%s" % (pathlib.Path(sys.executable).resolve(), sys.version.split()[0]))
     log("precheck: cwd=%s sys.path=%s" % (os.getcwd(), json.dumps(sys.path)))
     report = {"schema_version": "orbit.precheck.v1", "ok": False,
@@ -340,7 +350,8 @@ def main():
         ok = ok and all(u["ok"] for u in report["upstream"])
     if job.get("reference"):
         report["reference"] = check_reference(job["reference"], report["deps"], log)
-    pip_freeze(artifacts, log)
+    if mode == "--all":
+        pip_freeze(artifacts, log)
     report["ok"] = ok
     report["checked_at"] = now()
     tmp = artifacts / ".precheck.json.tmp"

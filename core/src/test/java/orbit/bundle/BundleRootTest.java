@@ -86,20 +86,20 @@ class BundleRootTest {
         BundleRoot root = new BundleRoot(tmp.resolve("bundles"));
         Bundle first = root.create(JobSpec.builder("demo", List.of("python3", "inputs/t.py")).build());
         Files.writeString(first.path().resolve("artifacts/training.log"), "evidence\n");
-        Path moved = root.moveAside("demo").orElseThrow();
+        Path moved = root.moveAside("demo", orbit.launch.LastRun::stateOf).orElseThrow();
         assertTrue(moved.startsWith(root.dir().resolve(BundleRoot.REPLACED_DIR)), moved.toString());
         assertEquals("evidence\n", Files.readString(moved.resolve("artifacts/training.log")));
         assertFalse(Files.exists(first.path()));
         root.create(JobSpec.builder("demo", List.of("python3", "inputs/t.py")).build());
-        assertEquals(List.of("demo"), root.list().stream().map(BundleSummary::name).toList(), "the moved copy is not listed");
-        Path again = root.moveAside("demo").orElseThrow();
+        assertEquals(List.of("demo"), root.list(orbit.launch.LastRun::stateOf).stream().map(BundleSummary::name).toList(), "the moved copy is not listed");
+        Path again = root.moveAside("demo", orbit.launch.LastRun::stateOf).orElseThrow();
         assertFalse(again.equals(moved));
         assertTrue(Files.isDirectory(moved) && Files.isDirectory(again));
     }
 
     @Test
     void moveAsideOfNothingIsEmpty() {
-        assertTrue(new BundleRoot(tmp.resolve("bundles")).moveAside("none").isEmpty());
+        assertTrue(new BundleRoot(tmp.resolve("bundles")).moveAside("none", orbit.launch.LastRun::stateOf).isEmpty());
     }
 
     @Test
@@ -107,7 +107,7 @@ class BundleRootTest {
         BundleRoot root = new BundleRoot(tmp.resolve("bundles"));
         Bundle b = root.create(JobSpec.builder("busy", List.of("python3", "inputs/t.py")).build());
         Files.writeString(b.runtimeDir().resolve("last_run.json"), "{\"schema_version\":\"orbit.run.v1\",\"state\":\"running\"}");
-        OrbitException e = assertThrows(OrbitException.class, () -> root.moveAside("busy"));
+        OrbitException e = assertThrows(OrbitException.class, () -> root.moveAside("busy", orbit.launch.LastRun::stateOf));
         assertTrue(e.getMessage().contains("in progress"), e.getMessage());
         assertTrue(Files.isRegularFile(b.path().resolve(Bundle.JOB_FILE)));
     }

@@ -117,6 +117,37 @@ class LocalTargetTest {
         assertFalse(report.ok());
         assertEquals(64, report.deps().get(0).filesSha256().length());
         assertFalse(read(b.runtimeDir().resolve("runtime.log")).contains("training started"));
+        assertTrue(log.contains("pip freeze: "), log); // what was installed, recorded for the diagnosis
+        assertManifestMatches(b);
+    }
+
+    @Test
+    void withNothingToGateThePrecheckRunsBesideTheTrainingAndIsInTheFinishedRunsManifest() throws Exception {
+        Bundle b = Bundle.create(dir.resolve("beside"), TestBundles.spec("beside",
+                List.of("python3", "-c", "print('first line')"), Map.of(), List.of(), null));
+        RunStatus st = target.launch(b, TestBundles.FAST).waitFor(WAIT);
+        assertEquals(RunState.SUCCEEDED, st.state(), st::line);
+        String runtimeLog = read(b.runtimeDir().resolve("runtime.log"));
+        assertTrue(runtimeLog.contains(" precheck: python3 scripts/precheck.py, beside the training"), runtimeLog);
+        assertTrue(runtimeLog.contains(" precheck: ok"), runtimeLog);
+        assertTrue(runtimeLog.indexOf(" precheck: ok") < runtimeLog.indexOf(" finalize: state=succeeded"), runtimeLog);
+        assertTrue(PrecheckReport.read(b.artifactsDir()).orElseThrow().ok());
+        assertTrue(read(b.artifactsDir().resolve("runtime-precheck.log")).contains("pip freeze: "));
+        assertTrue(Files.isRegularFile(b.artifactsDir().resolve("pip-freeze.txt")));
+        assertManifestMatches(b); // precheck.json and pip-freeze.txt were written before the manifest
+    }
+
+    @Test
+    void aGatingPrecheckRunsBeforeTheTrainingAndTheFreezeAfterItStarted() throws Exception {
+        Bundle b = Bundle.create(dir.resolve("gated"), TestBundles.spec("gated",
+                List.of("python3", "-c", "print('first line')"), Map.of(), List.of("json"), null));
+        RunStatus st = target.launch(b, TestBundles.FAST).waitFor(WAIT);
+        assertEquals(RunState.SUCCEEDED, st.state(), st::line);
+        String runtimeLog = read(b.runtimeDir().resolve("runtime.log"));
+        assertTrue(runtimeLog.indexOf(" precheck: ok") < runtimeLog.indexOf(" training started"), runtimeLog);
+        String precheckLog = read(b.artifactsDir().resolve("runtime-precheck.log"));
+        assertTrue(precheckLog.indexOf("json runtime import ok") < precheckLog.indexOf("pip freeze: "), precheckLog);
+        assertTrue(Files.isRegularFile(b.artifactsDir().resolve("pip-freeze.txt")));
         assertManifestMatches(b);
     }
 

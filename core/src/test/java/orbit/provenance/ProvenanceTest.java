@@ -422,7 +422,7 @@ class ProvenanceTest {
         assertFalse(Files.exists(draft));
         assertTrue(Files.isDirectory(foreign) && Files.isDirectory(live) && Files.isSymbolicLink(linked));
         assertFalse(Files.exists(r.bundle().path().resolve(PartialClones.MARKER)), "a finished clone carries no draft marker");
-        assertEquals(List.of("big", "small", "small-again"), root().list().stream().map(s -> s.name()).toList(), "drafts are not bundles");
+        assertEquals(List.of("big", "small", "small-again"), root().list(orbit.launch.LastRun::stateOf).stream().map(s -> s.name()).toList(), "drafts are not bundles");
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {

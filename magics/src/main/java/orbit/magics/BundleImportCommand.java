@@ -31,7 +31,7 @@ public final class BundleImportCommand extends Subcommand implements Runnable {
     public void run() {
         if (replace) {
             String target = name != null ? name : BundleArchive.topName(archive);
-            bundleRoot().moveAside(target).ifPresent(p -> console().out().println(
+            bundleRoot().moveAside(target, orbit.launch.LastRun::stateOf).ifPresent(p -> console().out().println(
                     "moved the existing bundle " + target + " to " + p + " (kept whole; remove it when no longer needed)"));
         }
         BundleArchive.ImportReport report = BundleArchive.importArchive(archive, bundleRoot(), name);

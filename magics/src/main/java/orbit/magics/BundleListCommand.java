@@ -11,7 +11,7 @@ import java.util.List;
 public final class BundleListCommand extends Subcommand implements Runnable {
     @Override
     public void run() {
-        List<BundleSummary> all = bundleRoot().list();
+        List<BundleSummary> all = bundleRoot().list(orbit.launch.LastRun::stateOf);
         PrintWriter out = console().out();
         if (all.isEmpty()) {
             out.println(console().hint("no bundles under " + bundleRoot().dir() + " (create one with `orbit bundle new NAME`)"));

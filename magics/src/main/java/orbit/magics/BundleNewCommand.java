@@ -114,7 +114,7 @@ public final class BundleNewCommand extends Subcommand implements Runnable {
         JobSpecValidator.check(spec);
         EntrypointFiles.checkPlacement(spec);
         if (replace) {
-            bundleRoot().moveAside(spec.name()).ifPresent(p -> console().out().println(
+            bundleRoot().moveAside(spec.name(), orbit.launch.LastRun::stateOf).ifPresent(p -> console().out().println(
                     "moved the existing bundle " + spec.name() + " to " + p + " (kept whole; remove it when no longer needed)"));
         }
         Bundle bundle = bundleRoot().create(spec);

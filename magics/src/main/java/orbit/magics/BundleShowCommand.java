@@ -28,7 +28,7 @@ public final class BundleShowCommand extends Subcommand implements Runnable {
         Bundle bundle = bundleRoot().open(name);
         JobSpec job = bundle.job();
         InputsIndex index = Inputs.of(bundle).index();
-        String state = BundleSummary.lastRunState(bundle.path());
+        String state = orbit.launch.LastRun.stateOf(bundle.runtimeDir());
         PrintWriter out = console().out();
         if (json) {
             ObjectNode node = Json.MAPPER.createObjectNode();

@@ -20,8 +20,20 @@ public final class Commands {
 
     private Commands() {}
 
+    /** The whole grammar (every verb): for help, completion and the notebook's list of magics. */
     public static CommandLine commandLine(Console console) {
+        return commandLine(console, List.of());
+    }
+
+    /**
+     * The grammar for one command line: only the verbs it names (a word equal to a verb's name), or every verb when
+     * it names none, so `orbit launch demo` does not build the model of every other command first.
+     */
+    static CommandLine commandLine(Console console, List<String> words) {
         CommandLine cl = new CommandLine(new OrbitCommand(console));
+        List<Class<?>> named = OrbitCommand.VERBS.stream()
+                .filter(v -> words.contains(v.getAnnotation(CommandLine.Command.class).name())).toList();
+        for (Class<?> verb : named.isEmpty() ? OrbitCommand.VERBS : named) cl.addSubcommand(verb);
         PrintWriter out = console.out();
         PrintWriter err = console.err();
         cl.setOut(out);
@@ -58,7 +70,7 @@ public final class Commands {
     }
 
     public static int run(Console console, List<String> args) {
-        int code = commandLine(console).execute(args.toArray(String[]::new));
+        int code = commandLine(console, args).execute(args.toArray(String[]::new));
         console.out().flush();
         console.err().flush();
         return code;

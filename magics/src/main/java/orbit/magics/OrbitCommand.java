@@ -13,10 +13,15 @@ import java.nio.file.Path;
 @Command(name = "orbit",
         mixinStandardHelpOptions = true,
         versionProvider = OrbitVersion.class,
-        description = "Orchestrate ML training on rented GPUs: every run is a self-describing bundle.",
-        subcommands = {BundleCommand.class, LaunchCommand.class, HostsCommand.class, NvmlCommand.class, ArtifactsCommand.class,
-                ExampleCommand.class, ClasspathCommand.class, MavenCommand.class, UpstreamCommand.class})
+        description = "Orchestrate ML training on rented GPUs: every run is a self-describing bundle.")
 public final class OrbitCommand implements Runnable {
+    /**
+     * The verbs, in the order help lists them. {@link Commands} adds them to the command line itself, so a command
+     * line that names one builds only that verb's grammar (picocli models each verb by reflection at start-up).
+     */
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(BundleCommand.class, LaunchCommand.class, HostsCommand.class,
+            NvmlCommand.class, ArtifactsCommand.class, ExampleCommand.class, ClasspathCommand.class, MavenCommand.class, UpstreamCommand.class);
+
     final Console console;
 
     @Option(names = "--root", scope = picocli.CommandLine.ScopeType.INHERIT,
