@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  */
 final class SlurmOverSsh implements SlurmCommands, AutoCloseable {
     private final Transport.Connector connector;
-    private final SshLease lease;
+    private SshLease lease;
     private Transport transport;
 
     SlurmOverSsh(Transport.Connector connector, SshLease lease, Transport connected) {
@@ -33,8 +33,23 @@ final class SlurmOverSsh implements SlurmCommands, AutoCloseable {
         this.transport = connected;
     }
 
-    SshLease lease() {
+    synchronized SshLease lease() {
         return lease;
+    }
+
+    /** The login node answered: recorded in runtime/ssh.json, so a later command knows when it was last seen. */
+    synchronized void seen(java.nio.file.Path runtimeDir) {
+        lease = lease.seen(java.time.Instant.now());
+        lease.write(runtimeDir);
+    }
+
+    /**
+     * How long the login node has not answered, when that is longer than {@code --lost-after}; empty while it is
+     * within the window (or was never seen, which a launch makes impossible).
+     */
+    synchronized Optional<Duration> silentBeyondLostAfter() {
+        return lease.lastSeenAt().map(at -> Duration.between(at, java.time.Instant.now()))
+                .filter(d -> d.compareTo(lease.lostAfter()) >= 0);
     }
 
     private synchronized Transport transport() {

@@ -112,9 +112,19 @@ final class SlurmRunHandle implements RunHandle {
         Optional<SlurmJob> job = r.ok() ? SlurmJob.parse(id, r.stdout()) : Optional.empty();
         if (job.isEmpty() && !forgotten(r)) {
             // Slurm did not answer: the record is all there is, and nothing is written on that basis
+            Optional<Duration> silent = remote == null ? Optional.empty() : remote.silentBeyondLostAfter();
+            if (silent.isPresent()) {
+                // the login node has been silent past --lost-after: shown as lost (not written), as for the SSH target;
+                // the job may still run on the cluster, and the next answer from Slurm decides again
+                return new RunStatus(bundle.name(), run.withSlurm(RunState.LOST, null, run.exitCode(),
+                        "the login node " + slurm.where() + " has not answered for " + silent.get().toSeconds() + " s (--lost-after "
+                                + remote.lease().lostAfter().toSeconds() + " s): job " + id + " may still run; this turns back when it answers ("
+                                + r.why() + ")", run.slurmState(), run.slurmReason()), false, heartbeat());
+            }
             return new RunStatus(bundle.name(), run.withSlurm(run.state(), run.endedAt(), run.exitCode(),
                     "Slurm did not answer about job " + id + " on " + slurm.where() + ": " + r.why(), run.slurmState(), run.slurmReason()), false, heartbeat());
         }
+        if (remote != null) remote.seen(runtimeDir());
         run = jobRecord(); // the job may have written its end between the first read and Slurm's answer
         if (job.isEmpty()) return finish(run, forgottenVerdict(run));
         SlurmJob j = job.get();

@@ -175,6 +175,40 @@ class SlurmTargetTest {
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aLoginNodeSilentPastLostAfterShowsTheRunLostAndItTurnsBackWhenItAnswers() throws Exception {
+        try (LoopbackSshd login = LoopbackSshd.start(dir.resolve("sshd"), List.of("ed25519"), Map.of("SLURM_CONF", slurm.env().get("SLURM_CONF")))) {
+            Path remoteDir = dir.resolve("login-home/bundles/frozen");
+            SlurmTarget over = SlurmTarget.overSsh(login.address(), new SshTarget.Settings(login.options(), remoteDir.toString(),
+                    Duration.ofSeconds(1), Duration.ofSeconds(3), false, false, null, null), Transport.Connector.SSH);
+            // the job runs until this test lets it end (a file on the shared filesystem)
+            Path go = dir.resolve("go");
+            Bundle b = bundle("frozen", sh("frozen", "echo started; while [ ! -e '" + go + "' ]; do sleep 0.1; done; echo done"));
+            try (RunHandle run = new Launcher(spec -> spec.equals(over.spec()) ? over : Targets.parse(spec)).launch(over, b, FAST)) {
+                RunStatus st = run.status();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (st.state() != RunState.RUNNING && System.nanoTime() < deadline) st = run.status();
+                assertEquals(RunState.RUNNING, st.state(), st.line());
+                login.signal("STOP");
+                try {
+                    deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (st.state() != RunState.LOST && System.nanoTime() < deadline) st = run.status();
+                    RunStatus lost = st;
+                    assertEquals(RunState.LOST, lost.state(), lost.line());
+                    assertTrue(lost.run().reason().contains("has not answered") && lost.run().reason().contains("--lost-after 3 s"), lost.run().reason());
+                    assertNotEquals("lost", LastRun.stateOf(b.runtimeDir()), "lost is shown, not written: the job may still run");
+                } finally {
+                    login.signal("CONT");
+                }
+                Files.writeString(go, "");
+                RunStatus end = run.waitFor(WAIT);
+                assertEquals(RunState.SUCCEEDED, end.state(), () -> end.line() + "\n" + files(b));
+                assertTrue(Files.readString(b.artifactsDir().resolve("training.log")).contains("done"), files(b));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void submitsAndPullsThroughALoginNodeOverSsh() throws Exception {
         // the login node is a loopback sshd whose commands reach this cluster; its bundle copy is on the shared filesystem
         try (LoopbackSshd login = LoopbackSshd.start(dir.resolve("sshd"), List.of("ed25519"), Map.of("SLURM_CONF", slurm.env().get("SLURM_CONF")))) {
