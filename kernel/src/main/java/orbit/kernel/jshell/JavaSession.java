@@ -90,14 +90,28 @@ public final class JavaSession implements AutoCloseable {
                 .executionEngine(provider, java.util.Map.of())
                 .out(out).err(err).in(in)
                 .compilerOptions("-Xlint:none", "-proc:none")
+                .fileManager(IndexKeepingFileManager::new)
                 .build();
-        for (String entry : classPath.split(File.pathSeparator)) {
-            if (!entry.isBlank()) js.addToClasspath(entry);
-        }
-        for (String added : jars.entries()) js.addToClasspath(added);
+        String extra = classPathBeyondJvm(classPath, jars.entries());
+        if (!extra.isEmpty()) js.addToClasspath(extra);
         this.shell = js;
         this.control = provider.control();
         this.analysis = js.sourceCodeAnalysis();
+    }
+
+    /**
+     * What JShell's compiler must add to the class path it starts with (this JVM's {@code java.class.path}): the
+     * entries of {@code classPath} and the session's added jars that it lacks, as one path. Entries already there
+     * are left out, as each one more jar on javac's class path is one more place every lookup searches; one call
+     * instead of one per entry, as JShell re-reads its whole class path on each.
+     */
+    static String classPathBeyondJvm(String classPath, List<String> added) {
+        Set<String> have = new HashSet<>();
+        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) if (!e.isBlank()) have.add(e);
+        LinkedHashSet<String> extra = new LinkedHashSet<>();
+        for (String e : classPath.split(File.pathSeparator)) if (!e.isBlank() && !have.contains(e)) extra.add(e);
+        for (String e : added) if (!have.contains(e)) extra.add(e);
+        return String.join(File.pathSeparator, extra);
     }
 
     /**
