@@ -74,6 +74,16 @@ public record LastRun(
         return r;
     }
 
+    /** runtime/heartbeat's last beat as written (an instant), null when there is none or it cannot be read. */
+    public static String heartbeat(Path runtimeDir) {
+        try {
+            Path hb = runtimeDir.resolve("heartbeat");
+            return java.nio.file.Files.isRegularFile(hb) ? java.nio.file.Files.readString(hb).strip() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** The state recorded in {@code runtimeDir}'s last_run.json ("succeeded"), null when there is none, "unreadable". */
     public static String stateOf(Path runtimeDir) {
         try {

@@ -106,23 +106,12 @@ final class LocalRunHandle implements RunHandle {
     }
 
     private String heartbeat() {
-        try {
-            Path hb = runtimeDir().resolve("heartbeat");
-            return Files.isRegularFile(hb) ? Files.readString(hb).strip() : null;
-        } catch (IOException e) {
-            return null;
-        }
+        return LastRun.heartbeat(runtimeDir());
     }
 
     @Override
     public RunStatus waitFor(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RunStatus st = status();
-        while (!st.state().terminal() && System.nanoTime() < deadline) {
-            Thread.sleep(POLL_MS);
-            st = status();
-        }
-        return st;
+        return RunHandle.pollUntilEnded(this::status, timeout, POLL_MS);
     }
 
     @Override

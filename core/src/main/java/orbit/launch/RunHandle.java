@@ -20,6 +20,18 @@ public interface RunHandle extends AutoCloseable, orbit.display.MimeBundle {
     /** Blocks until the run ends or the timeout passes; returns the status at that moment. */
     RunStatus waitFor(Duration timeout) throws InterruptedException;
 
+    /** {@link #waitFor} for a target that can only look again: {@code status} every {@code pollMs} until the run ends. */
+    static RunStatus pollUntilEnded(java.util.function.Supplier<RunStatus> status, Duration timeout, long pollMs)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RunStatus st = status.get();
+        while (!st.state().terminal() && System.nanoTime() < deadline) {
+            Thread.sleep(pollMs);
+            st = status.get();
+        }
+        return st;
+    }
+
     /** SIGTERM to the run's whole process group, SIGKILL after {@code grace}; the run ends {@code cancelled}. */
     RunStatus cancel(Duration grace) throws InterruptedException;
 
