@@ -33,3 +33,12 @@ class KernelTestCase(unittest.TestCase):
             if m["parent_header"].get("msg_id") == msg_id:
                 return m
         self.fail("no reply for " + msg_id)
+
+    def wait_until_taken(self, msg_id, timeout=TIMEOUT):
+        """Waits until the kernel says it is busy with msg_id: it has taken the cell (no sleeping on a guess)."""
+        deadline = time.time() + timeout
+        while True:
+            m = self.kc.get_iopub_msg(timeout=deadline - time.time())
+            if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status"
+                    and m["content"]["execution_state"] == "busy"):
+                return

@@ -52,6 +52,7 @@ class OrbitKernelClient(kernel_session.KernelTestCase):
 
     def test_interrupt_sent_while_the_cell_compiles_still_stops_it(self):
         msg_id = self.kc.execute("class Spin { static void forever() { while (true) {} } }\nSpin.forever();")
+        self.wait_until_taken(msg_id)  # then the stop lands while JShell compiles the class or runs the loop
         self.km.interrupt_kernel()
         reply = self.reply_for(msg_id, timeout=10)
         self.assertEqual(reply["content"]["status"], "error")
@@ -196,12 +197,7 @@ class FreshKernelInterrupt(kernel_session.KernelTestCase):
     def test_interrupting_the_first_cell_of_a_fresh_kernel_stops_it(self):
         msg_id = self.kc.execute("while (true) {}")
         # the kernel has taken the cell (busy for it): from here on the stop button must stop it
-        deadline = time.time() + TIMEOUT
-        while True:
-            m = self.kc.get_iopub_msg(timeout=deadline - time.time())
-            if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status"
-                    and m["content"]["execution_state"] == "busy"):
-                break
+        self.wait_until_taken(msg_id)
         self.km.interrupt_kernel()
         reply = self.reply_for(msg_id, timeout=15)
         self.assertEqual(reply["content"]["status"], "error")

@@ -345,7 +345,10 @@ public final class KernelServer {
     private CellOutcome evalCell(String code) {
         JavaSession js = session.join();
         js.beginCell();
-        if (interruptPending) return new CellOutcome.Interrupted();
+        if (interruptPending) {
+            js.endCell();
+            return new CellOutcome.Interrupted();
+        }
         return js.eval(code);
     }
 

@@ -98,9 +98,13 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
     private static final class Worker extends Thread {
         final java.util.concurrent.LinkedBlockingQueue<Job> jobs = new java.util.concurrent.LinkedBlockingQueue<>();
         volatile boolean retired;
+        /** Running a snippet's code: the only time it may be stopped by force (guarded by this worker's monitor). */
+        private boolean inJob;
+        private final InProcessExecutionControl owner;
 
-        Worker() {
+        Worker(InProcessExecutionControl owner) {
             super("orbit-cell");
+            this.owner = owner;
             setDaemon(true); // an idle cell thread must not keep a finished JVM alive
         }
 
@@ -118,7 +122,18 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
                 Thread.interrupted(); // each cell starts with a clear interrupt status, as on a new thread
                 setContextClassLoader(job.method.getDeclaringClass().getClassLoader());
                 try {
-                    job.result = job.method.invoke(null);
+                    synchronized (this) {
+                        // a stop asked for before the snippet started: it never starts (nothing is stopped by force)
+                        if (owner.pendingStop) throw new ThreadDeath();
+                        inJob = true;
+                    }
+                    try {
+                        job.result = job.method.invoke(null);
+                    } finally {
+                        synchronized (this) {
+                            inJob = false;
+                        }
+                    }
                 } catch (InvocationTargetException e) {
                     job.failure = e.getCause();
                 } catch (Throwable e) {
@@ -139,14 +154,12 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
         stopRequested.set(false);
         Worker w = worker;
         if (w == null || w.retired || !w.isAlive()) {
-            w = new Worker();
+            w = new Worker(this);
             w.start();
             worker = w;
         }
         Job job = new Job(doitMethod);
         running = w;
-        // pairs with requestStop(): it sets pendingStop then reads running, so one of the two sees the other
-        if (pendingStop) stop();
         try {
             w.jobs.add(job);
             // a worker killed outside its job (a stop racing the job's end) never counts down: notice it died
@@ -197,9 +210,14 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
     public void stop() {
         Thread t = running;
         if (t instanceof Worker w) {
-            stopRequested.set(true);
-            w.retired = true;
-            stopThread(w);
+            // only a worker inside a snippet's code is stopped by force: one waiting for its job, or between jobs,
+            // may hold a lock of the queue, and a stop there would break the queue for good
+            synchronized (w) {
+                if (!w.inJob) return;
+                stopRequested.set(true);
+                w.retired = true;
+                stopThread(w);
+            }
         }
     }
 

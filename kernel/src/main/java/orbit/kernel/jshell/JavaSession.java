@@ -302,6 +302,17 @@ public final class JavaSession implements AutoCloseable {
 
     /** Splits a cell into snippets and runs them in order; the first failure stops the cell. */
     public CellOutcome eval(String cell) {
+        synchronized (stopLock) {
+            evaluating = true;
+        }
+        try {
+            return evalSnippets(cell);
+        } finally {
+            endCell();
+        }
+    }
+
+    private CellOutcome evalSnippets(String cell) {
         int offset = 0;
         Optional<Object> lastValue = Optional.empty();
         boolean hasValue = false;
@@ -609,17 +620,36 @@ public final class JavaSession implements AutoCloseable {
         return (int) shell.snippets().count();
     }
 
-    /** Starts a cell: a stop asked for during an earlier cell no longer applies. */
+    private final Object stopLock = new Object();
+    private boolean evaluating;
+
+    /**
+     * Starts a cell before {@link #eval}: from here a {@link #stop} is kept for it, and a stop asked for during an
+     * earlier cell no longer applies. {@link #endCell} undoes it when the cell is not run after all.
+     */
     public void beginCell() {
-        control.clearStop();
+        synchronized (stopLock) {
+            evaluating = true;
+            control.clearStop();
+        }
+    }
+
+    public void endCell() {
+        synchronized (stopLock) {
+            evaluating = false;
+            control.clearStop();
+        }
     }
 
     /**
-     * Stops the running cell (called from the control thread). A stop that comes while the cell is still compiling
-     * is kept and stops the cell as soon as it starts running, or before its next snippet.
+     * Stops the cell in progress (called from the control thread). A stop that comes while the cell is still
+     * compiling is kept and stops the cell as soon as it starts running, or before its next snippet; with no cell in
+     * progress it does nothing, so it never reaches a later cell.
      */
     public void stop() {
-        control.requestStop();
+        synchronized (stopLock) {
+            if (evaluating) control.requestStop();
+        }
     }
 
     public boolean isRunning() {
