@@ -147,7 +147,10 @@ final class AuditColumns {
     /** When {@link #table} had its table, its numeric columns and its string columns (for the loader's debug output). */
     long tTable, tNumbers, tStrings;
 
-    /** Builds string columns not yet taken by another thread, one at a time, dropping each row array once done. */
+    /**
+     * Builds string columns not yet taken by another thread, one at a time, dropping each row array once done:
+     * dictionary-encoded in bulk ({@link DictionaryStrings}), else appended row by row.
+     */
     private void buildStringColumns() {
         String missing = StringColumnType.missingValueIndicator();
         try {
@@ -155,8 +158,12 @@ final class AuditColumns {
             while ((i = nextString.getAndIncrement()) < STRING_COLUMNS.length) {
                 String[] a = strings[i];
                 strings[i] = null;
-                StringColumn sc = StringColumn.create(STRING_COLUMNS[i]);
-                for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
+                StringColumn sc = DictionaryStrings.column(STRING_COLUMNS[i], a, n);
+                if (sc == null) {
+                    // more distinct texts than a byte dictionary holds: Tablesaw's append promotes it as it goes
+                    sc = StringColumn.create(STRING_COLUMNS[i]);
+                    for (int r = 0; r < n; r++) sc.append(a[r] == null ? missing : a[r]);
+                }
                 stringsPending[i] = sc;
             }
         } catch (RuntimeException e) {
@@ -171,8 +178,8 @@ final class AuditColumns {
     Table table() {
         Table t = Table.create("nvml-audit");
         tTable = System.nanoTime();
-        // Tablesaw's dictionary append per row makes the string columns the slowest to build: on a large file a
-        // second thread starts on them while this one makes the numeric columns, then both share what is left
+        // on a large file a second thread starts on the string columns while this one makes the numeric columns,
+        // then both share what is left
         stringsPending = new StringColumn[STRING_COLUMNS.length];
         Thread helper = null;
         if (n >= 100_000 && Runtime.getRuntime().availableProcessors() > 1) {
