@@ -41,7 +41,9 @@ import java.util.Map;
  * Flags: --hours H, --gpus G, --file PATH (reuse a file instead of generating), --out PATH (generate there and keep it),
  * --repeats N (rounds of every way, interleaved; medians reported), --skip WAY,... (orbit, orbit-process, bare, tablesaw-init, tablesaw, pandas),
  * --python PATH (default /usr/bin/python3, which has Debian's pandas),
- * --jvm "OPTIONS" (JVM options for every Java way; "launcher" for those the orbit launcher and the kernel use).
+ * --jvm "OPTIONS" (JVM options for every Java way; "launcher" for those the orbit launcher and the kernel use),
+ * --orbit PATH (an installed launcher, PATH/bin/orbit of install/setup --prefix: also times the real
+ * `orbit artifacts audit FILE` process, output discarded; its options and class-data archive are the install's).
  */
 public final class AuditLoadBench {
     private static final String PANDAS = String.join("\n",
@@ -55,11 +57,24 @@ public final class AuditLoadBench {
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]",
             "print('RESULT way=pandas cold_ms=%d cpu_ms=%d warm_ms=-1 rows=%d heap_mb=-1 rss_mb=%d version=%s' % (dt * 1000, dc * 1000, len(df), int(hwm) // 1024, pd.__version__))");
 
+    /**
+     * Runs a command with its output discarded and prints its wall time, its CPU (user and system) and its peak RSS:
+     * the installed launcher execs the JVM, so the child the wrapper waits for is the JVM itself.
+     */
+    private static final String COMMAND = String.join("\n",
+            "import resource, subprocess, sys, time",
+            "t = time.perf_counter()",
+            "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)",
+            "dt = time.perf_counter() - t",
+            "ru = resource.getrusage(resource.RUSAGE_CHILDREN)",
+            "if rc != 0: sys.exit('exit %d' % rc)",
+            "print('RESULT way=orbit-installed once=1 cold_ms=%d cpu_ms=%d warm_ms=-1 rows=-1 heap_mb=-1 rss_mb=%d' % (dt * 1000, (ru.ru_utime + ru.ru_stime) * 1000, ru.ru_maxrss // 1024))");
+
     /** What install/setup's orbit launcher and install/orbit-kernel start the JVM with. */
     static final List<String> LAUNCHER_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     /** Every way, in the order each round runs them; Tablesaw's reader only in the first round (it takes minutes). */
-    static final List<String> WAYS = List.of("orbit-process", "pandas", "orbit", "bare", "tablesaw-init", "tablesaw");
+    static final List<String> WAYS = List.of("orbit-installed", "orbit-process", "pandas", "orbit", "bare", "tablesaw-init", "tablesaw");
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = options(args);
@@ -71,7 +86,10 @@ public final class AuditLoadBench {
         int gpus = Integer.parseInt(opt.getOrDefault("gpus", "8"));
         int repeats = Integer.parseInt(opt.getOrDefault("repeats", "3"));
         String python = opt.getOrDefault("python", "/usr/bin/python3");
-        List<String> skip = List.of(opt.getOrDefault("skip", "").split(","));
+        List<String> skip = new ArrayList<>(List.of(opt.getOrDefault("skip", "").split(",")));
+        String orbit = opt.get("orbit"); // an installed launcher: the command a person runs, timed whole
+        if (orbit == null) skip.add("orbit-installed");
+        else if (!Files.isExecutable(Path.of(orbit))) throw new IllegalArgumentException("--orbit " + orbit + ": not an executable launcher (install one with install/setup --prefix DIR, then pass DIR/bin/orbit)");
         // the same JVM options for every Java way: "launcher" means those the orbit launcher and the kernel run with.
         // Without --jvm the one-load process runs with the launcher's options (it stands for `orbit artifacts audit`,
         // which the launcher starts) and the other Java ways with the JVM's defaults.
@@ -111,6 +129,9 @@ public final class AuditLoadBench {
                     List<String> cmd = new ArrayList<>();
                     if (way.equals("pandas")) {
                         cmd.addAll(List.of(python, "-c", PANDAS, file.toString()));
+                    } else if (way.equals("orbit-installed")) {
+                        // `orbit artifacts audit FILE` loads every row and prints the first rows and the load's summary
+                        cmd.addAll(List.of(python, "-c", COMMAND, orbit, "artifacts", "audit", file.toString()));
                     } else {
                         cmd.addAll(List.of(java, way.equals("tablesaw") ? "-Xmx8g" : "-Xmx1g"));
                         cmd.addAll(jvm.isEmpty() && way.equals("orbit-process") ? LAUNCHER_JVM : jvm);
@@ -157,6 +178,8 @@ public final class AuditLoadBench {
     }
 
     private static String describe(Map<String, String> r) {
+        if (r.get("way") != null && r.get("way").equals("orbit-installed")) return String.format(Locale.ROOT,
+                "the installed `orbit artifacts audit` process %s ms (its CPU %s ms), peak RSS %s MB", r.get("cold_ms"), r.get("cpu_ms"), r.get("rss_mb"));
         if (r.containsKey("once")) return String.format(Locale.ROOT, "one load in a fresh JVM, the whole process (JVM start and exit included) %s ms"
                 + " (its CPU from start to the end of the load %s ms), load %s ms (process CPU %s ms), peak RSS %s MB",
                 r.get("process_ms"), r.get("process_cpu_ms"), r.get("cold_ms"), r.get("cpu_ms"), r.get("rss_mb"));
@@ -234,6 +257,9 @@ public final class AuditLoadBench {
                 loads.stream().mapToDouble(d -> d).min().orElse(Double.NaN), loads.stream().mapToDouble(d -> d).max().orElse(Double.NaN));
         System.out.println();
         System.out.println("goals (each ratio taken within one round, then the median of the rounds):");
+        goal("installed `orbit artifacts audit` >= 10x pandas", rounds, r -> fig(r, "pandas", "cold_ms") / fig(r, "orbit-installed", "cold_ms"), "x", true, 10);
+        goal("  its peak RSS <= 1 GB", rounds, r -> fig(r, "orbit-installed", "rss_mb"), " MB", false, 1024);
+        goal("  pandas' CPU vs its CPU (no goal)", rounds, r -> fig(r, "pandas", "cpu_ms") / fig(r, "orbit-installed", "cpu_ms"), "x", true, Double.NaN);
         goal("whole cold one-load process >= 10x pandas", rounds, r -> fig(r, "pandas", "cold_ms") / fig(r, "orbit-process", "process_ms"), "x", true, 10);
         goal("  cold load (JVM going on) vs pandas", rounds, r -> fig(r, "pandas", "cold_ms") / fig(r, "orbit", "cold_ms"), "x", true, 10);
         goal("cold peak RSS <= 1 GB (one-load process)", rounds, r -> fig(r, "orbit-process", "rss_mb"), " MB", false, 1024);
@@ -409,7 +435,7 @@ public final class AuditLoadBench {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].startsWith("--") && i + 1 < args.length) m.put(args[i].substring(2), args[++i]);
-            else throw new IllegalArgumentException("usage: AuditLoadBench [--hours H] [--gpus G] [--file PATH] [--repeats N] [--skip way,...] [--python PATH] [--jvm OPTIONS|launcher]");
+            else throw new IllegalArgumentException("usage: AuditLoadBench [--hours H] [--gpus G] [--file PATH] [--repeats N] [--skip way,...] [--python PATH] [--jvm OPTIONS|launcher] [--orbit PATH/bin/orbit]");
         }
         return m;
     }

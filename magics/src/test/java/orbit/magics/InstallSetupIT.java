@@ -57,6 +57,25 @@ class InstallSetupIT {
     }
 
     @Test
+    void classDataArchiveHoldsTheAuditLoadersClasses() throws Exception {
+        Path prefix = tmp.resolve("prefix");
+        assertEquals(0, run(tmp, Map.of(), List.of(REPO.resolve("install/setup").toString(), "--prefix", prefix.toString(), "--skip-build", "--no-kernel")).code());
+        assertTrue(Files.isRegularFile(prefix.resolve("share/orbit/orbit.jsa")), "install/setup made no class-data archive");
+        Path audit = tmp.resolve("nvml-audit.jsonl");
+        ClassArchiveWarmUp.writeAudit(audit);
+        // the JVM logs where each class came from: a day-long audit's first load pays for every class not in the archive
+        Run shown = run(tmp, Map.of("ORBIT_JAVA_OPTS", "-Xlog:class+load=info:stderr"),
+                List.of(prefix.resolve("bin/orbit").toString(), "artifacts", "audit", audit.toString()));
+        assertEquals(0, shown.code(), shown.out());
+        assertTrue(shown.out().contains("120 rows from 121 lines"), shown.out());
+        for (String cls : List.of("orbit.artifacts.AuditLoader", "orbit.artifacts.AuditPiece", "tech.tablesaw.api.Table",
+                "com.fasterxml.jackson.core.JsonFactory", "orbit.display.TableHtml")) {
+            assertTrue(shown.out().contains(" " + cls + " source: shared objects file"), cls + " not from the archive:\n"
+                    + shown.out().lines().filter(l -> l.contains(" " + cls + " ")).toList());
+        }
+    }
+
+    @Test
     void launcherPrefersOrbitJavaHomeAndSaysSoWhenJavaIsMissing() throws Exception {
         Path prefix = tmp.resolve("prefix");
         assertEquals(0, run(tmp, Map.of(), List.of(REPO.resolve("install/setup").toString(), "--prefix", prefix.toString(), "--skip-build", "--no-kernel")).code());
