@@ -239,7 +239,7 @@ public final class AuditLoadBench {
                 for (Map<String, Map<String, String>> r : rounds) v.add(fig(r, way, key));
                 double m = median(v);
                 if (!Double.isNaN(m) && !(key.startsWith("process") && !way.equals("orbit-process"))) {
-                    System.out.printf(Locale.ROOT, "  %-14s %-10s %10.0f%n", way, key, m);
+                    System.out.printf(Locale.ROOT, "  %-15s %-10s %10.0f%n", way, key, m);
                 }
             }
         }
