@@ -124,7 +124,10 @@ public final class InProcessExecutionControl extends DirectExecutionControl {
                 try {
                     synchronized (this) {
                         // a stop asked for before the snippet started: it never starts (nothing is stopped by force)
-                        if (owner.pendingStop) throw new ThreadDeath();
+                        if (owner.pendingStop) {
+                            retired = true; // as a thread stopped by force would be: the next cell gets a fresh one
+                            throw new ThreadDeath();
+                        }
                         inJob = true;
                     }
                     try {
