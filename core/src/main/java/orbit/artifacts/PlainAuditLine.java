@@ -110,8 +110,16 @@ final class PlainAuditLine {
         }
     }
 
+    /** Small enough for C1 to inline at each of its many call sites; writers rarely put spaces between tokens. */
     private void space(byte[] b) {
-        while (b[at] == ' ' || b[at] == '\t') at++;
+        byte c = b[at];
+        if (c == ' ' || c == '\t') skipSpace(b);
+    }
+
+    private void skipSpace(byte[] b) {
+        int i = at; // positions live in locals while bytes are walked: the launcher's C1 code stores fields on every write
+        while (b[i] == ' ' || b[i] == '\t') i++;
+        at = i;
     }
 
     /** The key at {@code at} (on its opening quote), the {@code k}-th of its line: its field id; past its closing quote. */
@@ -209,8 +217,10 @@ final class PlainAuditLine {
     }
 
     private boolean plainNull(byte[] b) {
-        if (b[at] == 'n' && b[at + 1] == 'u' && b[at + 2] == 'l' && b[at + 3] == 'l') {
-            at += 4;
+        int i = at;
+        if (b[i] != 'n') return false;
+        if (b[i + 1] == 'u' && b[i + 2] == 'l' && b[i + 3] == 'l') {
+            at = i + 4;
             return true;
         }
         return false;
@@ -252,10 +262,12 @@ final class PlainAuditLine {
             return 0;
         }
         long v = 0;
-        while ((d = b[at] - '0') >= 0 && d <= 9) {
+        int i = at;
+        while ((d = b[i] - '0') >= 0 && d <= 9) {
             v = v * 10 + d;
-            at++;
+            i++;
         }
+        at = i;
         return v;
     }
 
@@ -273,12 +285,13 @@ final class PlainAuditLine {
         int digits = at - s;
         int scale = 0;
         if (b[at] == '.') {
-            int f = ++at;
-            while ((d = b[at] - '0') >= 0 && d <= 9) {
+            int f = ++at, i = f;
+            while ((d = b[i] - '0') >= 0 && d <= 9) {
                 m = m * 10 + d;
-                at++;
+                i++;
             }
-            scale = at - f;
+            at = i;
+            scale = i - f;
             if (scale == 0) throw NOT_PLAIN;
             digits += scale;
         }

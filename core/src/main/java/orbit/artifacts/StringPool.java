@@ -7,6 +7,9 @@ package orbit.artifacts;
 final class StringPool {
     private static final int SLOTS = 4096;
     private final String[] table = new String[SLOTS];
+    // the ASCII bytes of the texts pooled from bytes: comparing them costs a byte loop, where String.charAt in
+    // the launcher's C1-compiled code was a third of a large audit's parse
+    private final byte[][] asBytes = new byte[SLOTS][];
     private int size;
 
     String get(char[] chars, int off, int len) {
@@ -22,6 +25,7 @@ final class StringPool {
                 String created = new String(chars, off, len);
                 if (size < SLOTS / 2) {
                     table[slot] = created;
+                    asBytes[slot] = ascii(chars, off, len);
                     size++;
                 }
                 return created;
@@ -44,14 +48,34 @@ final class StringPool {
                 String created = new String(bytes, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
                 if (size < SLOTS / 2) {
                     table[slot] = created;
+                    asBytes[slot] = java.util.Arrays.copyOfRange(bytes, off, off + len);
                     size++;
                 }
                 return created;
             }
-            if (s.length() == len && same(s, bytes, off, len)) return s;
+            byte[] known = asBytes[slot];
+            if (known != null ? known.length == len && same(known, bytes, off, len) : s.length() == len && same(s, bytes, off, len)) return s;
             slot = (slot + 1) & (SLOTS - 1);
         }
         return new String(bytes, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** The text as its bytes when it is all ASCII (as the byte way compares it), else null. */
+    private static byte[] ascii(char[] chars, int off, int len) {
+        byte[] b = new byte[len];
+        for (int i = 0; i < len; i++) {
+            char c = chars[off + i];
+            if (c > 0x7f) return null;
+            b[i] = (byte) c;
+        }
+        return b;
+    }
+
+    private static boolean same(byte[] known, byte[] bytes, int off, int len) {
+        for (int i = len - 1; i >= 0; i--) {
+            if (known[i] != bytes[off + i]) return false;
+        }
+        return true;
     }
 
     private static boolean same(String s, byte[] bytes, int off, int len) {
