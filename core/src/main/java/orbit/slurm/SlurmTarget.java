@@ -143,6 +143,12 @@ public final class SlurmTarget implements Target {
     public LaunchOptions prepare(Bundle bundle, LaunchOptions options) {
         refuseSecrets(bundle);
         SbatchScript.directives(bundle.job());
+        int nodes = bundle.job().resources() == null ? 1 : bundle.job().resources().nodes();
+        if (nodes > 1 && !options.trackerArgv().isEmpty()) {
+            // scripts/gpu-tracker.sh would exec that argv on every node, each writing the one file it names
+            throw new OrbitException("bundle " + bundle.name() + " runs on " + nodes + " nodes, where each node's tracker writes its own"
+                    + " artifacts/nodes/NODE/nvml-audit.jsonl: launch it without a tracker argv (ORBIT's shell tracker runs on every node)");
+        }
         return options;
     }
 
