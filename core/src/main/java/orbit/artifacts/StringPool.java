@@ -7,8 +7,8 @@ package orbit.artifacts;
 final class StringPool {
     private static final int SLOTS = 4096;
     private final String[] table = new String[SLOTS];
-    // the ASCII bytes of the texts pooled from bytes: comparing them costs a byte loop, where String.charAt in
-    // the launcher's C1-compiled code was a third of a large audit's parse
+    // each pooled text's bytes (null for text beyond ASCII that came as chars): the byte way compares these in a
+    // byte loop, where String.charAt in the launcher's C1-compiled code was a third of a large audit's parse
     private final byte[][] asBytes = new byte[SLOTS][];
     private int size;
 
