@@ -39,14 +39,12 @@ final class LocalRunHandle implements RunHandle {
         return runId;
     }
 
-    /** runtime/ of this run: the live one, or runtime/runs/RUN_ID/ once a later launch archived it. */
     private Path runtimeDir() {
-        Path archived = bundle.runtimeDir().resolve("runs").resolve(runId);
-        return Files.isDirectory(archived) ? archived : bundle.runtimeDir();
+        return new RunFiles(bundle, runId).runtimeDir();
     }
 
     private boolean archived() {
-        return !runtimeDir().equals(bundle.runtimeDir());
+        return new RunFiles(bundle, runId).archived();
     }
 
     private LastRun read() {
@@ -168,10 +166,7 @@ final class LocalRunHandle implements RunHandle {
     }
 
     private Path surfacePath(LogSurface surface) {
-        Path live = surface.in(bundle);
-        if (!archived()) return live;
-        Path area = surface.relative().startsWith("runtime/") ? bundle.runtimeDir() : bundle.artifactsDir();
-        return area.resolve("runs").resolve(runId).resolve(live.getFileName());
+        return new RunFiles(bundle, runId).surface(surface);
     }
 
     @Override

@@ -5,6 +5,7 @@ import orbit.bundle.Bundle;
 import orbit.launch.LastRun;
 import orbit.launch.LogTail;
 import orbit.launch.Pulled;
+import orbit.launch.RunFiles;
 import orbit.launch.RunHandle;
 import orbit.launch.RunState;
 import orbit.launch.RunStatus;
@@ -85,10 +86,8 @@ final class SlurmRunHandle implements RunHandle {
         return runId;
     }
 
-    /** runtime/ of this run: the live one, or runtime/runs/RUN_ID/ once a later launch archived it. */
     private Path runtimeDir() {
-        Path archived = bundle.runtimeDir().resolve("runs").resolve(runId);
-        return Files.isDirectory(archived) ? archived : bundle.runtimeDir();
+        return new RunFiles(bundle, runId).runtimeDir();
     }
 
     private LastRun read() {
@@ -234,10 +233,7 @@ final class SlurmRunHandle implements RunHandle {
     }
 
     private Path surfacePath(LogSurface surface) {
-        Path live = surface.in(bundle);
-        if (runtimeDir().equals(bundle.runtimeDir())) return live;
-        Path area = surface.relative().startsWith("runtime/") ? bundle.runtimeDir() : bundle.artifactsDir();
-        return area.resolve("runs").resolve(runId).resolve(live.getFileName());
+        return new RunFiles(bundle, runId).surface(surface);
     }
 
     @Override
