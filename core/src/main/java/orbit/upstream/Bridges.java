@@ -34,13 +34,15 @@ public final class Bridges {
     public record Serving(String name, Path socket, long pid, String runId) {}
 
     public static Serving serve(Bundle bundle, String name, Path socket) {
-        // the same refusals BridgeMain would make, here, so they are one line in the caller's terminal
-        BlackboxRun.runnable(bundle, name);
+        // A live bridge first: its upstream may be writing into its checkout, and the clean-tree check below would
+        // then tell the user to delete the files of a running upstream instead of saying it is served.
         Optional<BridgeRecord> existing = BridgeRecord.read(bundle, name);
         if (existing.isPresent() && existing.get().live().isPresent()) {
             throw new OrbitException("upstream " + name + " of " + bundle.name() + " is already served on " + existing.get().socket()
                     + ": stop it with `orbit upstream stop " + bundle.name() + " " + name + "`");
         }
+        // the same refusals BridgeMain would make, here, so they are one line in the caller's terminal
+        BlackboxRun.runnable(bundle, name);
         Path sock = socket == null ? BridgeRecord.defaultSocket(bundle, name) : socket.toAbsolutePath().normalize();
         String bad = BridgeRecord.badSocket(bundle, sock);
         if (bad != null) throw new OrbitException(bad);

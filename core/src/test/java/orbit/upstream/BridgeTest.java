@@ -130,7 +130,7 @@ class BridgeTest {
     }
 
     @Test
-    void aSecondServeIsRefusedAndBadSocketsAreOneLine() {
+    void aSecondServeIsRefusedAndBadSocketsAreOneLine() throws Exception {
         Bundle b = pinned();
         OrbitException inRuntime = assertThrows(OrbitException.class, () -> Bridges.serve(b, "echo", b.runtimeDir().resolve("x.sock")));
         assertTrue(inRuntime.getMessage().contains("inside the bundle's runtime/"), inRuntime.getMessage());
@@ -140,6 +140,8 @@ class BridgeTest {
 
         Bridges.Serving s = Bridges.serve(b, "echo", null);
         started.add(s.pid());
+        // the served upstream has opened its log in its checkout: a second serve must still say it is served
+        awaitContains(Checkout.dir(b, "echo").resolve("requests.log"), "");
         OrbitException twice = assertThrows(OrbitException.class, () -> Bridges.serve(b, "echo", null));
         assertTrue(twice.getMessage().contains("is already served on " + s.socket()), twice.getMessage());
         assertTrue(Bridges.call(b, "echo", "[1, 2]", CALL).equals("{\"echo\": [1, 2]}"));
